@@ -1,0 +1,1 @@
+"""Authentication: OIDC bearer tokens verified against the issuer's JWKS."""

@@ -1,0 +1,148 @@
+"""The embedded default's OIDC issuer: a signing key in the data directory.
+
+With no PARLEY_OIDC_ISSUER, Parley signs its own tokens (`parley token EMAIL`) and
+serves the discovery document and JWKS, so a new user can call the API at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jose import jwk, jwt
+
+from parley.auth.errors import AuthenticationFailed
+
+KEY_FILE_NAME = "oidc-signing-key.pem"
+ALGORITHM = "RS256"
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _thumbprint(public_jwk: dict[str, Any]) -> str:
+    """RFC 7638 JWK thumbprint: a stable kid derived from the key itself."""
+    canonical = json.dumps(
+        {k: public_jwk[k] for k in ("e", "kty", "n")},
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    return _b64url(hashlib.sha256(canonical.encode()).digest())
+
+
+def load_or_create_key(data_dir: Path) -> bytes:
+    """The PEM private key, created on first use (O_EXCL so concurrent starts agree)."""
+    path = data_dir / KEY_FILE_NAME
+    if path.exists():
+        return path.read_bytes()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    return pem
+
+
+class LocalIssuer:
+    """Signs tokens and publishes its public key; also the key source for verification."""
+
+    def __init__(
+        self, *, issuer: str, private_pem: bytes, audience: str | None
+    ) -> None:
+        self.issuer = issuer
+        self.audience = audience
+        self._private_pem = private_pem
+        public = jwk.construct(private_pem, ALGORITHM).public_key().to_dict()
+        public = {
+            k: (v.decode() if isinstance(v, bytes) else v) for k, v in public.items()
+        }
+        self.kid = _thumbprint(public)
+        self.public_jwk: dict[str, Any] = {
+            **public,
+            "kid": self.kid,
+            "use": "sig",
+            "alg": ALGORITHM,
+        }
+
+    @classmethod
+    def from_data_dir(
+        cls, *, issuer: str, data_dir: Path, audience: str | None
+    ) -> LocalIssuer:
+        return cls(
+            issuer=issuer, private_pem=load_or_create_key(data_dir), audience=audience
+        )
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [self.public_jwk]}
+
+    def discovery_document(self) -> dict[str, Any]:
+        return {
+            "issuer": self.issuer,
+            "jwks_uri": f"{self.issuer}/oidc/jwks",
+            "subject_types_supported": ["public"],
+            "response_types_supported": ["token"],
+            "id_token_signing_alg_values_supported": [ALGORITHM],
+        }
+
+    def mint(
+        self,
+        email: str,
+        *,
+        name: str | None = None,
+        ttl_seconds: int = 86_400,
+        roles: list[str] | None = None,
+        now: int | None = None,
+    ) -> str:
+        """A signed access (and ID) token for the user with this e-mail address."""
+        issued = int(time.time()) if now is None else now
+        email = email.strip().lower()
+        display = (name or email.split("@")[0]).strip()
+        given, _, family = display.partition(" ")
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, f"parley-local:{email}")),
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + ttl_seconds,
+            "email": email,
+            "name": display,
+            "given_name": given,
+            "family_name": family,
+            "preferred_username": email,
+            "realm_access": {"roles": roles or []},
+        }
+        if self.audience:
+            claims["aud"] = self.audience
+        return str(
+            jwt.encode(
+                claims,
+                self._private_pem.decode(),
+                algorithm=ALGORITHM,
+                headers={"kid": self.kid},
+            )
+        )
+
+    async def key_for(self, kid: str | None) -> dict[str, Any]:
+        if kid not in (None, self.kid):
+            raise AuthenticationFailed("The token is signed with an unknown key")
+        return self.public_jwk
+
+    async def aclose(self) -> None:
+        return None

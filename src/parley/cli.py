@@ -1,0 +1,152 @@
+"""The `parley` command: serve, db, token, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from parley.config import Settings, SettingsError, load_settings
+
+OPENAPI_PATH = Path("openapi/openapi.json")
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from parley import migrate
+    from parley.auth.local_issuer import load_or_create_key
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
+    # Workers re-read the environment (uvicorn --factory); pass the flags through it.
+    os.environ["PARLEY_HOST"], os.environ["PARLEY_PORT"] = host, str(port)
+    if settings.auto_migrate:
+        migrate.upgrade(settings.database_url)
+    if settings.uses_local_issuer:
+        load_or_create_key(settings.data_dir)  # once, before workers race to create it
+    uvicorn.run(
+        "parley.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from parley import migrate
+
+    if args.action == "upgrade":
+        migrate.upgrade(settings.database_url, args.revision or "head")
+    elif args.action == "downgrade":
+        migrate.downgrade(settings.database_url, args.revision or "-1")
+    else:
+        migrate.current(settings.database_url)
+    return 0
+
+
+def _token(args: argparse.Namespace, settings: Settings) -> int:
+    from parley.auth.local_issuer import LocalIssuer
+
+    if not settings.uses_local_issuer:
+        print(
+            "parley token: PARLEY_OIDC_ISSUER is set, so tokens come from that issuer",
+            file=sys.stderr,
+        )
+        return 2
+    issuer = LocalIssuer.from_data_dir(
+        issuer=settings.issuer_url,
+        data_dir=settings.data_dir,
+        audience=settings.oidc_audience,
+    )
+    token = issuer.mint(
+        args.email,
+        name=args.name,
+        ttl_seconds=args.ttl or settings.local_token_ttl_seconds,
+        roles=args.role,
+    )
+    print(token)
+    return 0
+
+
+def _openapi(args: argparse.Namespace, settings: Settings) -> int:
+    from parley.main import create_app
+    from parley.openapi import render
+
+    # An external issuer keeps the document free of the local issuer's key handling.
+    document = render(create_app(Settings(oidc_issuer="http://issuer.invalid")))  # type: ignore[arg-type]
+    path = Path(args.output)
+    if args.check:
+        if not path.exists() or path.read_text() != document:
+            print(f"{path} is out of date: run `parley openapi`", file=sys.stderr)
+            return 1
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(document)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="parley", description="Parley conference controller"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser(
+        "serve", help="apply migrations (PARLEY_AUTO_MIGRATE) and serve"
+    )
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "downgrade", "current"])
+    db.add_argument("revision", nargs="?")
+    db.set_defaults(handler=_db)
+
+    token = commands.add_parser(
+        "token", help="print a bearer token from the local issuer"
+    )
+    token.add_argument("email")
+    token.add_argument("--name", help="display name (default: the e-mail's local part)")
+    token.add_argument("--ttl", type=int, help="lifetime in seconds")
+    token.add_argument(
+        "--role", action="append", default=[], help="realm role (repeatable)"
+    )
+    token.set_defaults(handler=_token)
+
+    openapi = commands.add_parser(
+        "openapi", help="write (or --check) the OpenAPI document"
+    )
+    openapi.add_argument("--output", default=str(OPENAPI_PATH))
+    openapi.add_argument("--check", action="store_true")
+    openapi.set_defaults(handler=_openapi)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"parley: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper() if settings.log_level != "trace" else "DEBUG",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    handler = args.handler
+    return int(handler(args, settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Settings: environment variables with prefix PARLEY_ (and an optional .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./parley.db"
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    """Every setting Parley reads. Documented one by one in the README."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PARLEY_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 20
+    db_max_overflow: Annotated[int, Field(ge=0, le=1000)] = 20
+    redis_url: str | None = None
+    oidc_issuer: AnyHttpUrl | None = None
+    oidc_audience: str | None = None
+    oidc_leeway_seconds: Annotated[int, Field(ge=0, le=600)] = 30
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 11311
+    public_url: AnyHttpUrl | None = None
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
+    auto_migrate: bool = True
+    data_dir: Path = Path("./data")
+    log_level: str = "info"
+    local_token_ttl_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 86_400
+    turn_uris: str = ""
+    turn_secret: SecretStr | None = None
+    turn_ttl_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 86_400
+    stun_uris: str = ""
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
+            raise ValueError(
+                "must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        levels = {"critical", "error", "warning", "info", "debug", "trace"}
+        if value.lower() not in levels:
+            raise ValueError(f"must be one of {', '.join(sorted(levels))}")
+        return value.lower()
+
+    @field_validator("oidc_audience", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def uses_local_issuer(self) -> bool:
+        """True when Parley is its own OIDC issuer (no external issuer configured)."""
+        return self.oidc_issuer is None
+
+    @property
+    def base_url(self) -> str:
+        """The URL clients reach this server at, without a trailing slash."""
+        if self.public_url is not None:
+            return str(self.public_url).rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def issuer_url(self) -> str:
+        """The issuer tokens must carry in `iss` (the local issuer is the base URL)."""
+        if self.oidc_issuer is not None:
+            return str(self.oidc_issuer).rstrip("/")
+        return self.base_url
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith("postgresql")
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment, turning validation errors into one line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "PARLEY_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"invalid setting {name}: {first['msg']}") from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own Settings instead)."""
+    return load_settings()

@@ -1,0 +1,263 @@
+"""One error type, one body: every failure leaves as the spec's ErrorBody.
+
+Error `code` strings are API: snake_case, never renamed. Codes in use:
+bad_request, invalid_json, invalid_content_type, unauthorized, invalid_claims,
+forbidden, not_found, method_not_allowed, conflict, validation_failed,
+query_too_short, service_unavailable, internal_server_error, plus the domain
+codes declared by AppError subclasses in each package.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+
+class FieldError(BaseModel):
+    """One entry of a 422 body's `errors` list."""
+
+    field: str | None = None
+    code: str
+    message: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    code: str
+    message: str
+    errors: list[FieldError] | None = None
+
+
+class AppError(Exception):
+    """Base for errors a client may cause or a dependency may raise."""
+
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_server_error"
+    default_message: ClassVar[str] = "An internal server error occurred"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: list[FieldError] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.headers = headers
+        self.errors = errors
+        super().__init__(self.message)
+
+    def body(self) -> dict[str, Any]:
+        return ErrorBody(
+            code=self.code, message=self.message, errors=self.errors
+        ).model_dump(exclude_none=True)
+
+
+class BadRequest(AppError):
+    status_code = 400
+    code = "bad_request"
+    default_message = "The request is malformed"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    code = "unauthorized"
+    default_message = "Authentication is required"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    default_message = "You are not allowed to do this"
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    default_message = "A requested resource could not be found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    default_message = "The request conflicts with the current state"
+
+
+class ValidationFailed(AppError):
+    status_code = 422
+    code = "validation_failed"
+    default_message = "Some provided values are invalid"
+
+    @classmethod
+    def for_field(cls, field: str, code: str, message: str) -> ValidationFailed:
+        """A 422 naming one field, as body validation would."""
+        return cls(errors=[FieldError(field=field, code=code, message=message)])
+
+    @classmethod
+    def missing_values(cls) -> ValidationFailed:
+        """An empty body where at least one field is required (struct-level: no field)."""
+        return cls(
+            errors=[
+                FieldError(
+                    code="missing_values", message="At least one field must be set"
+                )
+            ]
+        )
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    code = "service_unavailable"
+    default_message = "A service this request needs is unavailable, try again later"
+
+
+def error_response(
+    status_code: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+# Pydantic error types mapped onto the reference's field error codes (notes, section 3).
+_FIELD_CODES = {
+    "missing": "value_required",
+    "string_too_long": "invalid_length",
+    "string_too_short": "invalid_length",
+    "too_long": "invalid_length",
+    "too_short": "invalid_length",
+    "greater_than": "out_of_range",
+    "greater_than_equal": "out_of_range",
+    "less_than": "out_of_range",
+    "less_than_equal": "out_of_range",
+    "url_parsing": "invalid_url",
+    "url_scheme": "invalid_url",
+    "url_type": "invalid_url",
+}
+
+
+def _field_error(error: dict[str, Any]) -> FieldError:
+    location = [str(part) for part in error.get("loc", ())[1:]]
+    message = str(error.get("msg", "invalid value"))
+    code = _FIELD_CODES.get(str(error.get("type")), "invalid_value")
+    if "email" in message.lower() and code == "invalid_value":
+        code = "invalid_email"
+    return FieldError(field=".".join(location) or None, code=code, message=message)
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return error_response(
+            400,
+            {"code": "invalid_json", "message": "The request body is not valid JSON"},
+        )
+    fields = [_field_error(error) for error in errors]
+    if any(error.get("loc", ("body",))[0] != "body" for error in errors):
+        # Path and query parameters that do not parse are a malformed request (400),
+        # like the reference's query deserialisation failure.
+        parts = [
+            f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg')}"
+            for e in errors
+        ]
+        body = ErrorBody(
+            code="bad_request", message="; ".join(parts), errors=fields
+        ).model_dump(exclude_none=True)
+        return error_response(400, body)
+    body = ErrorBody(
+        code="validation_failed",
+        message="Some provided values are invalid",
+        errors=fields,
+    ).model_dump(exclude_none=True)
+    return error_response(422, body)
+
+
+async def _app_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    if exc.status_code >= 500:
+        logger.warning(
+            "%s %s failed: %s", request.method, request.url.path, exc.message
+        )
+    return error_response(exc.status_code, exc.body(), exc.headers)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_overflow",
+    415: "invalid_content_type",
+}
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "bad_request")
+    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    if exc.status_code == 404 and message == "Not Found":
+        message = "A requested resource could not be found"
+    return error_response(
+        exc.status_code, {"code": code, "message": message}, dict(exc.headers or {})
+    )
+
+
+async def _database_unavailable_handler(
+    request: Request, exc: Exception
+) -> JSONResponse:
+    logger.error(
+        "database unavailable during %s %s: %s", request.method, request.url.path, exc
+    )
+    return error_response(503, ServiceUnavailable("The database is unavailable").body())
+
+
+async def _connection_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    logger.error(
+        "dependency unreachable during %s %s: %s", request.method, request.url.path, exc
+    )
+    return error_response(503, ServiceUnavailable().body())
+
+
+async def _dbapi_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated:
+        return await _database_unavailable_handler(request, exc)
+    return await _unhandled_handler(request, exc)
+
+
+async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception(
+        "unhandled error in %s %s", request.method, request.url.path, exc_info=exc
+    )
+    return error_response(
+        500,
+        {
+            "code": "internal_server_error",
+            "message": "An internal server error occurred",
+        },
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every failure as ErrorBody; dependency outages as 503, never a traceback."""
+    app.add_exception_handler(AppError, _app_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    app.add_exception_handler(OperationalError, _database_unavailable_handler)
+    app.add_exception_handler(InterfaceError, _database_unavailable_handler)
+    app.add_exception_handler(PoolTimeoutError, _database_unavailable_handler)
+    app.add_exception_handler(DBAPIError, _dbapi_error_handler)
+    app.add_exception_handler(ConnectionError, _connection_error_handler)
+    app.add_exception_handler(OSError, _connection_error_handler)
+    app.add_exception_handler(Exception, _unhandled_handler)

@@ -1,0 +1,1 @@
+"""Room invite codes: let guests without an account into a room."""

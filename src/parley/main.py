@@ -1,0 +1,100 @@
+"""The application factory: settings, database, auth, routers, error handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from parley import __version__
+from parley.auth.deps import Authenticator
+from parley.auth.keys import KeySource, RemoteJwks
+from parley.auth.local_issuer import LocalIssuer
+from parley.auth.router import local_issuer_router
+from parley.auth.router import router as auth_router
+from parley.auth.verifier import TokenVerifier
+from parley.config import Settings, get_settings
+from parley.db import Database, create_engine
+from parley.errors import install_error_handlers
+from parley.health import router as health_router
+from parley.invites.router import router as invites_router
+from parley.middleware import RequestIdMiddleware
+from parley.openapi import install_openapi
+from parley.rooms.router import router as rooms_router
+from parley.users.router import router as users_router
+
+logger = logging.getLogger(__name__)
+
+API_DESCRIPTION = (
+    "Parley's primary API: a clone of the OpenTalk controller frontend API (version 1). "
+    "Errors are `{code, message}` bodies; 422 bodies add `errors`."
+)
+
+
+def api_v1_router() -> APIRouter:
+    """Every /v1 route, mounted in one place."""
+    v1 = APIRouter(prefix="/v1")
+    for router in (auth_router, rooms_router, invites_router, users_router):
+        v1.include_router(router)
+    return v1
+
+
+def _key_source(settings: Settings, local_issuer: LocalIssuer | None) -> KeySource:
+    if local_issuer is not None:
+        return local_issuer
+    return RemoteJwks(settings.issuer_url)
+
+
+def create_app(
+    settings: Settings | None = None, database: Database | None = None
+) -> FastAPI:
+    """Build the app. Without arguments it reads the environment (uvicorn --factory)."""
+    settings = settings or get_settings()
+    local_issuer = (
+        LocalIssuer.from_data_dir(
+            issuer=settings.issuer_url,
+            data_dir=settings.data_dir,
+            audience=settings.oidc_audience,
+        )
+        if settings.uses_local_issuer
+        else None
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned_database = database is None
+        app.state.database = database or Database.from_engine(create_engine(settings))
+        verifier = TokenVerifier(
+            _key_source(settings, local_issuer),
+            issuer=settings.issuer_url,
+            audience=settings.oidc_audience,
+            leeway_seconds=settings.oidc_leeway_seconds,
+        )
+        app.state.authenticator = Authenticator.create(verifier)
+        try:
+            yield
+        finally:
+            await verifier.aclose()
+            if owned_database:
+                await app.state.database.dispose()
+
+    app = FastAPI(
+        title="Parley",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.local_issuer = local_issuer
+    install_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health_router)
+    app.include_router(api_v1_router())
+    if local_issuer is not None:
+        app.include_router(local_issuer_router(local_issuer))
+    return app

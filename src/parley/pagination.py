@@ -1,0 +1,53 @@
+"""Page-based pagination (`page`, `per_page`) with RFC 8288 Link headers (notes 5.1)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request, Response
+
+
+@dataclass(frozen=True)
+class PageParams:
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+
+def page_params(
+    page: Annotated[
+        int,
+        Query(ge=1, le=1_000_000, description="Page number of the results to fetch."),
+    ] = 1,
+    per_page: Annotated[
+        int, Query(ge=1, le=100, description="Results per page (max 100)")
+    ] = 30,
+) -> PageParams:
+    return PageParams(page=page, per_page=per_page)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def set_page_links(
+    request: Request, response: Response, params: PageParams, total: int
+) -> None:
+    """Link: first/prev when past page 1, next/last when more pages follow."""
+    last_page = max(1, math.ceil(total / params.per_page))
+    links = []
+
+    def link(page: int, rel: str) -> str:
+        url = request.url.include_query_params(page=page, per_page=params.per_page)
+        return f'<{url}>; rel="{rel}"'
+
+    if params.page > 1:
+        links += [link(1, "first"), link(min(params.page - 1, last_page), "prev")]
+    if params.page < last_page:
+        links += [link(params.page + 1, "next"), link(last_page, "last")]
+    if links:
+        response.headers["Link"] = ", ".join(links)

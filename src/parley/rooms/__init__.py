@@ -1,0 +1,1 @@
+"""Rooms: the place a conference happens; owned by their creator."""

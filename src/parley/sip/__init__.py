@@ -1,0 +1,1 @@
+"""SIP configuration: numeric id + PIN that let phone callers into a room."""

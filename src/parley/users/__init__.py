@@ -1,0 +1,1 @@
+"""Users: provisioned from OIDC claims, profiles, search."""
