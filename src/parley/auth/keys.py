@@ -47,15 +47,17 @@ class KeySource(Protocol):
 class RemoteJwks:
     """The issuer's JWKS found through OIDC discovery, cached; refetched on an unknown kid."""
 
-    # An unknown kid triggers at most one refetch per this many seconds, so tokens with
-    # made-up kids cannot make Parley hammer the issuer.
-    REFETCH_INTERVAL = 10.0
+    # Unknown kids trigger at most this many refetches per window, so tokens with
+    # made-up kids cannot make Parley hammer the issuer; a real rotation still gets
+    # its refetch at once.
+    MAX_REFETCHES = 10
+    REFETCH_WINDOW = 60.0
 
     def __init__(self, issuer: str, *, client: httpx.AsyncClient | None = None) -> None:
         self._issuer = issuer.rstrip("/")
         self._client = client or httpx.AsyncClient(timeout=5.0)
         self._keys: dict[str | None, dict[str, Any]] = {}
-        self._fetched_at: float | None = None
+        self._refetches: list[float] = []
         self._lock = asyncio.Lock()
 
     async def key_for(self, kid: str | None) -> dict[str, Any]:
@@ -77,24 +79,19 @@ class RemoteJwks:
         return self._keys.get(kid)
 
     def _may_refetch(self) -> bool:
-        return (
-            self._fetched_at is None
-            or time.monotonic() - self._fetched_at >= self.REFETCH_INTERVAL
-        )
+        now = time.monotonic()
+        self._refetches = [t for t in self._refetches if now - t < self.REFETCH_WINDOW]
+        if len(self._refetches) >= self.MAX_REFETCHES:
+            return False
+        self._refetches.append(now)
+        return True
 
     async def _refresh(self) -> None:
-        try:
-            discovery = await self._get_json(
-                f"{self._issuer}/.well-known/openid-configuration"
-            )
-            jwks_uri = discovery.get("jwks_uri")
-            if not isinstance(jwks_uri, str):
-                raise IssuerUnavailable(
-                    "The issuer's discovery document has no jwks_uri"
-                )
-            jwks = await self._get_json(jwks_uri)
-        finally:
-            self._fetched_at = time.monotonic()
+        discovery = await self._get_json(f"{self._issuer}/.well-known/openid-configuration")
+        jwks_uri = discovery.get("jwks_uri")
+        if not isinstance(jwks_uri, str):
+            raise IssuerUnavailable("The issuer's discovery document has no jwks_uri")
+        jwks = await self._get_json(jwks_uri)
         keys = jwks.get("keys")
         if not isinstance(keys, list):
             raise IssuerUnavailable("The issuer's JWKS has no keys")

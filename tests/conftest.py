@@ -1,0 +1,171 @@
+"""Test fixtures: a real database per run (Postgres or SQLite), a real OIDC issuer,
+and an app per test whose sessions run on SAVEPOINTs of one rolled-back transaction.
+
+PARLEY_TEST_DB=postgres|sqlite picks the database (default postgres);
+PARLEY_TEST_POSTGRES_URL names the server and maintenance database to create the
+per-run database from (default postgresql+asyncpg://postgres@127.0.0.1:5432/test).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from parley import migrate
+from parley.config import Settings
+from parley.db import Database, create_engine
+from parley.main import create_app
+from tests.oidc_issuer import TestIssuer
+
+T = TypeVar("T")
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+def test_backend() -> str:
+    backend = os.environ.get("PARLEY_TEST_DB", "postgres")
+    if backend not in {"postgres", "sqlite"}:
+        raise pytest.UsageError(f"PARLEY_TEST_DB must be postgres or sqlite, not {backend!r}")
+    return backend
+
+
+def in_thread(function: Callable[[], T]) -> T:
+    """Run blocking or asyncio.run-based setup outside pytest's event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function).result()
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def _create_postgres_database(admin_url: str, name: str) -> str:
+    async def create() -> None:
+        connection = await asyncpg.connect(_asyncpg_dsn(admin_url), timeout=5)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(create())
+    except (OSError, asyncpg.PostgresError) as exc:
+        message = f"PostgreSQL at {admin_url} is unreachable: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.exit(message + " (set PARLEY_TEST_DB=sqlite to test on SQLite)", returncode=3)
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(admin_url: str, name: str) -> None:
+    async def drop() -> None:
+        connection = await asyncpg.connect(_asyncpg_dsn(admin_url), timeout=5)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A fresh, migrated database for this test run."""
+    if test_backend() == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'parley.db'}"
+        in_thread(lambda: migrate.upgrade(url))
+        yield url
+        return
+    admin_url = os.environ.get("PARLEY_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    name = f"parley_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    url = in_thread(lambda: _create_postgres_database(admin_url, name))
+    try:
+        in_thread(lambda: migrate.upgrade(url))
+        yield url
+    finally:
+        in_thread(lambda: _drop_postgres_database(admin_url, name))
+
+
+@pytest.fixture(scope="session")
+def oidc_issuer() -> Iterator[TestIssuer]:
+    issuer = TestIssuer().start()
+    yield issuer
+    issuer.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, oidc_issuer: TestIssuer, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        database_url=database_url,
+        oidc_issuer=oidc_issuer.url,  # type: ignore[arg-type]
+        data_dir=tmp_path_factory.mktemp("data"),
+        auto_migrate=False,
+    )
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
+    """A Database whose every session runs inside one transaction that is rolled back."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        sessions = async_sessionmaker(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        yield Database(engine=engine, sessionmaker=sessions, read_sessionmaker=sessions)
+        if transaction.is_active:
+            await transaction.rollback()
+
+
+@pytest.fixture
+def make_app(settings: Settings, database: Database) -> Callable[..., FastAPI]:
+    def factory(**overrides: Any) -> FastAPI:
+        return create_app(settings.model_copy(update=overrides), database=database)
+
+    return factory
+
+
+@pytest.fixture
+async def app(make_app: Callable[..., FastAPI]) -> AsyncIterator[FastAPI]:
+    application = make_app()
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+def alice(oidc_issuer: TestIssuer) -> dict[str, str]:
+    """Headers of a registered user, Alice."""
+    return oidc_issuer.headers("alice@example.com", given_name="Alice", family_name="Anders")
+
+
+@pytest.fixture
+def bob(oidc_issuer: TestIssuer) -> dict[str, str]:
+    return oidc_issuer.headers("bob@example.com", given_name="Bob", family_name="Berg")
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parents[1]
