@@ -36,7 +36,9 @@ DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 def test_backend() -> str:
     backend = os.environ.get("PARLEY_TEST_DB", "postgres")
     if backend not in {"postgres", "sqlite"}:
-        raise pytest.UsageError(f"PARLEY_TEST_DB must be postgres or sqlite, not {backend!r}")
+        raise pytest.UsageError(
+            f"PARLEY_TEST_DB must be postgres or sqlite, not {backend!r}"
+        )
     return backend
 
 
@@ -47,7 +49,9 @@ def in_thread(function: Callable[[], T]) -> T:
 
 
 def _asyncpg_dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return (
+        make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    )
 
 
 def _create_postgres_database(admin_url: str, name: str) -> str:
@@ -64,7 +68,9 @@ def _create_postgres_database(admin_url: str, name: str) -> str:
         message = f"PostgreSQL at {admin_url} is unreachable: {exc}"
         if os.environ.get("CI"):
             pytest.fail(message, pytrace=False)
-        pytest.exit(message + " (set PARLEY_TEST_DB=sqlite to test on SQLite)", returncode=3)
+        pytest.exit(
+            message + " (set PARLEY_TEST_DB=sqlite to test on SQLite)", returncode=3
+        )
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
@@ -105,7 +111,9 @@ def oidc_issuer() -> Iterator[TestIssuer]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, oidc_issuer: TestIssuer, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(
+    database_url: str, oidc_issuer: TestIssuer, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     return Settings(
         database_url=database_url,
         oidc_issuer=oidc_issuer.url,  # type: ignore[arg-type]
@@ -127,7 +135,9 @@ async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
     async with engine.connect() as connection:
         transaction = await connection.begin()
         sessions = async_sessionmaker(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            bind=connection,
+            join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
         )
         yield Database(engine=engine, sessionmaker=sessions, read_sessionmaker=sessions)
         if transaction.is_active:
@@ -159,7 +169,9 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def alice(oidc_issuer: TestIssuer) -> dict[str, str]:
     """Headers of a registered user, Alice."""
-    return oidc_issuer.headers("alice@example.com", given_name="Alice", family_name="Anders")
+    return oidc_issuer.headers(
+        "alice@example.com", given_name="Alice", family_name="Anders"
+    )
 
 
 @pytest.fixture

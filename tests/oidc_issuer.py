@@ -72,7 +72,8 @@ class TestIssuer:
                     issuer.jwks_requests += 1
                     body = {
                         "keys": [
-                            issuer.keys[kid].public_jwk for kid in sorted(issuer.published)
+                            issuer.keys[kid].public_jwk
+                            for kid in sorted(issuer.published)
                         ]
                     }
                 else:
@@ -123,10 +124,21 @@ class TestIssuer:
         claims.update(overrides)
         return {k: v for k, v in claims.items() if v is not None}
 
-    def sign(self, claims: dict[str, Any], *, kid: str = "rsa-1", headers: dict[str, Any] | None = None) -> str:
+    def sign(
+        self,
+        claims: dict[str, Any],
+        *,
+        kid: str = "rsa-1",
+        headers: dict[str, Any] | None = None,
+    ) -> str:
         key = self.keys[kid]
         return str(
-            jwt.encode(claims, key.private_pem, algorithm=key.algorithm, headers={"kid": kid, **(headers or {})})
+            jwt.encode(
+                claims,
+                key.private_pem,
+                algorithm=key.algorithm,
+                headers={"kid": kid, **(headers or {})},
+            )
         )
 
     def token(self, address: str, /, *, kid: str = "rsa-1", **overrides: Any) -> str:

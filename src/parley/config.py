@@ -71,7 +71,9 @@ class Settings(BaseSettings):
             raise ValueError(f"must be one of {', '.join(sorted(levels))}")
         return value.lower()
 
-    @field_validator("oidc_audience", mode="before")
+    @field_validator(
+        "oidc_issuer", "oidc_audience", "public_url", "turn_secret", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value

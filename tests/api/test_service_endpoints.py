@@ -18,7 +18,9 @@ async def test_health_reports_database(client: httpx.AsyncClient) -> None:
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-async def test_unknown_path_and_method_use_error_body(client: httpx.AsyncClient, alice: dict[str, str]) -> None:
+async def test_unknown_path_and_method_use_error_body(
+    client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
     missing = await client.get("/v1/nope")
     assert missing.status_code == 404
     assert missing.json()["code"] == "not_found"
@@ -28,16 +30,24 @@ async def test_unknown_path_and_method_use_error_body(client: httpx.AsyncClient,
 
 
 async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/health", headers={"x-request-id": "abc"})).headers["x-request-id"] == "abc"
+    assert (await client.get("/health", headers={"x-request-id": "abc"})).headers[
+        "x-request-id"
+    ] == "abc"
     assert len((await client.get("/health")).headers["x-request-id"]) == 32
 
 
-async def test_database_down_is_503(settings: Settings, oidc_issuer: object, alice: dict[str, str]) -> None:
-    dead = settings.model_copy(update={"database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/none"})
+async def test_database_down_is_503(
+    settings: Settings, oidc_issuer: object, alice: dict[str, str]
+) -> None:
+    dead = settings.model_copy(
+        update={"database_url": "postgresql+asyncpg://postgres@127.0.0.1:1/none"}
+    )
     app = create_app(dead, database=Database.from_engine(create_engine(dead)))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test"
+        ) as http:
             health = await http.get("/health")
             rooms = await http.get("/v1/rooms", headers=alice)
     assert health.status_code == 503
@@ -51,5 +61,9 @@ async def test_swagger_ui_is_served(make_app: Callable[..., FastAPI]) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         docs = await http.get("/docs")
         schema = await http.get("/openapi.json")
-    assert docs.status_code == 200 and "swagger" in docs.text.lower()
-    assert schema.json()["components"]["securitySchemes"]["BearerAuth"]["scheme"] == "bearer"
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
+    assert (
+        schema.json()["components"]["securitySchemes"]["BearerAuth"]["scheme"]
+        == "bearer"
+    )

@@ -16,7 +16,6 @@ from parley.models import Base
 from tests.conftest import in_thread, project_root
 
 
-
 def _schema_diff(database_url: str) -> list[object]:
     import asyncio
 
@@ -29,7 +28,8 @@ def _schema_diff(database_url: str) -> list[object]:
             async with engine.connect() as connection:
                 return await connection.run_sync(
                     lambda sync: compare_metadata(
-                        MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
+                        MigrationContext.configure(sync, opts={"compare_type": True}),
+                        Base.metadata,
                     )
                 )
         finally:

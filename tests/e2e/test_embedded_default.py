@@ -16,7 +16,6 @@ import httpx
 import pytest
 
 
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -61,10 +60,20 @@ def embedded_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         assert "Application shutdown complete" in output
 
 
-def test_first_steps_from_the_readme(embedded_server: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+def test_first_steps_from_the_readme(
+    embedded_server: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
     base, env = embedded_server
     token = subprocess.run(
-        [sys.executable, "-m", "parley.cli", "token", "alice@example.com", "--name", "Alice Example"],
+        [
+            sys.executable,
+            "-m",
+            "parley.cli",
+            "token",
+            "alice@example.com",
+            "--name",
+            "Alice Example",
+        ],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -77,13 +86,24 @@ def test_first_steps_from_the_readme(embedded_server: tuple[str, dict[str, str]]
     discovery = httpx.get(f"{base}/.well-known/openid-configuration").json()
     assert discovery["issuer"] == base
     assert httpx.get(discovery["jwks_uri"]).json()["keys"][0]["alg"] == "RS256"
-    assert httpx.get(f"{base}/v1/auth/login").json() == {"oidc": {"name": "default", "url": base}}
+    assert httpx.get(f"{base}/v1/auth/login").json() == {
+        "oidc": {"name": "default", "url": base}
+    }
 
     me = httpx.get(f"{base}/v1/users/me", headers=headers)
     assert me.status_code == 200, me.text
-    assert (me.json()["email"], me.json()["display_name"]) == ("alice@example.com", "Alice Example")
+    assert (me.json()["email"], me.json()["display_name"]) == (
+        "alice@example.com",
+        "Alice Example",
+    )
     room = httpx.post(f"{base}/v1/rooms", json={"password": "pw"}, headers=headers)
     assert room.status_code == 201
-    assert httpx.get(f"{base}/v1/rooms/{room.json()['id']}", headers=headers).json() == room.json()
-    assert httpx.get(f"{base}/v1/rooms", headers={"Authorization": "Bearer x"}).status_code == 401
+    assert (
+        httpx.get(f"{base}/v1/rooms/{room.json()['id']}", headers=headers).json()
+        == room.json()
+    )
+    assert (
+        httpx.get(f"{base}/v1/rooms", headers={"Authorization": "Bearer x"}).status_code
+        == 401
+    )
     assert (tmp_path / "data" / "oidc-signing-key.pem").exists()

@@ -11,7 +11,9 @@ import pytest
 from tests.conftest import project_root
 
 
-def run_parley(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_parley(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "parley.cli", *args],
         cwd=project_root(),
@@ -38,7 +40,8 @@ def test_bad_setting_stops_with_one_line(name: str, value: str, mentions: str) -
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("parley: invalid setting") and mentions in lines[0]
+    assert lines[0].startswith("parley: invalid setting")
+    assert mentions in lines[0]
 
 
 def test_committed_openapi_document_matches_the_code() -> None:
@@ -47,6 +50,8 @@ def test_committed_openapi_document_matches_the_code() -> None:
 
 
 def test_token_refuses_when_external_issuer_is_configured() -> None:
-    result = run_parley("token", "a@example.com", env={"PARLEY_OIDC_ISSUER": "https://id.example.com"})
+    result = run_parley(
+        "token", "a@example.com", env={"PARLEY_OIDC_ISSUER": "https://id.example.com"}
+    )
     assert result.returncode == 2
     assert "PARLEY_OIDC_ISSUER" in result.stderr

@@ -87,7 +87,9 @@ class RemoteJwks:
         return True
 
     async def _refresh(self) -> None:
-        discovery = await self._get_json(f"{self._issuer}/.well-known/openid-configuration")
+        discovery = await self._get_json(
+            f"{self._issuer}/.well-known/openid-configuration"
+        )
         jwks_uri = discovery.get("jwks_uri")
         if not isinstance(jwks_uri, str):
             raise IssuerUnavailable("The issuer's discovery document has no jwks_uri")

@@ -7,25 +7,43 @@ import httpx
 from tests.oidc_issuer import TestIssuer
 
 
-async def test_get_login_names_the_provider(client: httpx.AsyncClient, oidc_issuer: TestIssuer) -> None:
+async def test_get_login_names_the_provider(
+    client: httpx.AsyncClient, oidc_issuer: TestIssuer
+) -> None:
     response = await client.get("/v1/auth/login")
     assert response.status_code == 200
     assert response.json() == {"oidc": {"name": "default", "url": oidc_issuer.url}}
 
 
-async def test_login_creates_then_updates_user(client: httpx.AsyncClient, oidc_issuer: TestIssuer) -> None:
-    id_token = oidc_issuer.token("una@example.com", given_name="Una", family_name="Ulm", nickname="U")
+async def test_login_creates_then_updates_user(
+    client: httpx.AsyncClient, oidc_issuer: TestIssuer
+) -> None:
+    id_token = oidc_issuer.token(
+        "una@example.com", given_name="Una", family_name="Ulm", nickname="U"
+    )
     response = await client.post("/v1/auth/login", json={"id_token": id_token})
     assert response.status_code == 200, response.text
     assert response.json() == {"permissions": []}
 
-    later = oidc_issuer.token("una@example.com", given_name="Una", family_name="Ulm-Neu")
-    assert (await client.post("/v1/auth/login", json={"id_token": later})).status_code == 200
-    me = (await client.get("/v1/users/me", headers={"Authorization": f"Bearer {later}"})).json()
-    assert (me["firstname"], me["lastname"], me["display_name"]) == ("Una", "Ulm-Neu", "U")
+    later = oidc_issuer.token(
+        "una@example.com", given_name="Una", family_name="Ulm-Neu"
+    )
+    assert (
+        await client.post("/v1/auth/login", json={"id_token": later})
+    ).status_code == 200
+    me = (
+        await client.get("/v1/users/me", headers={"Authorization": f"Bearer {later}"})
+    ).json()
+    assert (me["firstname"], me["lastname"], me["display_name"]) == (
+        "Una",
+        "Ulm-Neu",
+        "U",
+    )
 
 
-async def test_login_with_missing_claims_is_400_invalid_claims(client: httpx.AsyncClient, oidc_issuer: TestIssuer) -> None:
+async def test_login_with_missing_claims_is_400_invalid_claims(
+    client: httpx.AsyncClient, oidc_issuer: TestIssuer
+) -> None:
     id_token = oidc_issuer.token("vic@example.com", family_name=None)
     response = await client.post("/v1/auth/login", json={"id_token": id_token})
     assert response.status_code == 400
