@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     turn_secret: SecretStr | None = None
     turn_ttl_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 86_400
     stun_uris: str = ""
+    bench_endpoints: bool = False
 
     @field_validator("database_url")
     @classmethod

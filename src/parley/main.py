@@ -97,4 +97,8 @@ def create_app(
     app.include_router(api_v1_router())
     if local_issuer is not None:
         app.include_router(local_issuer_router(local_issuer))
+    if settings.bench_endpoints and settings.is_postgres:
+        from parley import bench_reference
+
+        bench_reference.install(app, settings)
     return app

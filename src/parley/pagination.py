@@ -19,7 +19,7 @@ class PageParams:
         return (self.page - 1) * self.per_page
 
 
-def page_params(
+async def page_params(
     page: Annotated[
         int,
         Query(ge=1, le=1_000_000, description="Page number of the results to fetch."),

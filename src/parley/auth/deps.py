@@ -16,7 +16,7 @@ from parley.auth.errors import (
     MissingToken,
 )
 from parley.auth.verifier import ExpiringCache, TokenVerifier
-from parley.db import Database, DatabaseDep, SessionDep
+from parley.db import Database, SessionDep
 from parley.users import service as users_service
 from parley.users.models import User
 
@@ -58,7 +58,7 @@ class Authenticator:
         return principal
 
 
-def get_authenticator(request: Request) -> Authenticator:
+async def get_authenticator(request: Request) -> Authenticator:
     authenticator: Authenticator = request.app.state.authenticator
     return authenticator
 
@@ -78,10 +78,12 @@ def bearer_token(request: Request) -> str:
     return token
 
 
-async def current_principal(
-    request: Request, authenticator: AuthenticatorDep, database: DatabaseDep
-) -> Principal:
-    return await authenticator.principal_for(bearer_token(request), database)
+async def current_principal(request: Request) -> Principal:
+    """The caller; state is read from the app directly to keep the hot path shallow."""
+    state = request.app.state
+    return await state.authenticator.principal_for(
+        bearer_token(request), state.database
+    )
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -22,15 +22,21 @@ async def get_room(room_id: RoomIdPath, session: SessionDep) -> Room:
 RoomDep = Annotated[Room, Depends(get_room)]
 
 
+# The principal comes first in these: authentication precedes the lookup (401 before 404).
+
+
 async def get_accessible_room(
-    principal: CurrentPrincipal, room: RoomDep, session: SessionDep
+    principal: CurrentPrincipal, room_id: RoomIdPath, session: SessionDep
 ) -> Room:
-    # The principal comes first: authentication precedes the room lookup (401 before 404).
+    room = await service.get_room_or_raise(session, room_id)
     await service.ensure_access(session, room, principal.user_id)
     return room
 
 
-async def get_owned_room(principal: CurrentPrincipal, room: RoomDep) -> Room:
+async def get_owned_room(
+    principal: CurrentPrincipal, room_id: RoomIdPath, session: SessionDep
+) -> Room:
+    room = await service.get_room_or_raise(session, room_id)
     service.ensure_owner(room, principal.user_id)
     return room
 
