@@ -245,7 +245,11 @@ def compute_slots(
             busy, before_us, after_us, window_start_us, window_end_us
         ),
     )
-    return [Slot(_from_us(start), _from_us(start + duration_us)) for start in starts]
+    slots: list[Slot] = []
+    for start_us in starts:
+        start = _from_us(start_us)
+        slots.append(Slot(start, start + duration))
+    return slots
 
 
 def is_slot_available(
@@ -395,7 +399,8 @@ def _to_us(moment: datetime) -> int:
 
 
 def _from_us(instant_us: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=instant_us)
+    # Positional (days, seconds, microseconds): keyword parsing costs twice as much.
+    return _EPOCH + timedelta(0, 0, instant_us)
 
 
 def _offset_us(zone: ZoneInfo, instant_us: int) -> int:

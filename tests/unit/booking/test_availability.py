@@ -1013,7 +1013,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(scenarios())
 def test_matches_brute_force_oracle(scenario: Scenario) -> None:
     arguments: dict[str, Any] = {
