@@ -1,0 +1,1 @@
+"""Booking profiles: pure availability, duration and template logic (no I/O)."""
