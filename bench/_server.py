@@ -19,7 +19,9 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-ADMIN_URL = os.environ.get("PARLEY_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = os.environ.get(
+    "PARLEY_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -68,7 +70,9 @@ class Server:
 
 
 @contextmanager
-def parley_server(database_url: str, workdir: Path, *, workers: int = 2, **settings: str) -> Iterator[Server]:
+def parley_server(
+    database_url: str, workdir: Path, *, workers: int = 2, **settings: str
+) -> Iterator[Server]:
     """`parley serve` in a subprocess, waited for until /health answers."""
     port = free_port()
     env = {
@@ -81,7 +85,9 @@ def parley_server(database_url: str, workdir: Path, *, workers: int = 2, **setti
         **{f"PARLEY_{k.upper()}": v for k, v in settings.items()},
     }
     env.pop("PARLEY_OIDC_ISSUER", None)
-    process = subprocess.Popen([sys.executable, "-m", "parley.cli", "serve"], env=env, cwd=workdir)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "parley.cli", "serve"], env=env, cwd=workdir
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -116,11 +122,25 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(url: str, *, headers: dict[str, str] | None = None, connections: int = 64, seconds: int = 10, threads: int = 2) -> WrkResult:
+def wrk(
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    connections: int = 64,
+    seconds: int = 10,
+    threads: int = 2,
+) -> WrkResult:
     """One wrk run; latency percentiles from --latency."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        url,
+    ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server import parley_server, scratch_database, wrk  # noqa: E402
+from _server import parley_server, scratch_database, wrk
 
 
 def main() -> None:
@@ -29,19 +29,39 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp, scratch_database("parley_bench_room_read") as url:
-        with parley_server(url, Path(tmp), workers=args.workers, bench_endpoints="true") as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        scratch_database("parley_bench_room_read") as url,
+    ):
+        with parley_server(
+            url, Path(tmp), workers=args.workers, bench_endpoints="true"
+        ) as server:
             headers = {"Authorization": f"Bearer {server.token('bench@example.com')}"}
-            room = httpx.post(f"{server.base_url}/v1/rooms", json={"password": "pw"}, headers=headers).json()
+            room = httpx.post(
+                f"{server.base_url}/v1/rooms", json={"password": "pw"}, headers=headers
+            ).json()
             api_url = f"{server.base_url}/v1/rooms/{room['id']}"
             raw_url = f"{server.base_url}/bench/raw/rooms/{room['id']}"
-            assert httpx.get(api_url, headers=headers).json() == httpx.get(raw_url).json()
-            wrk(api_url, headers=headers, seconds=2, connections=args.connections)  # warm-up
+            assert (
+                httpx.get(api_url, headers=headers).json() == httpx.get(raw_url).json()
+            )
+            wrk(
+                api_url, headers=headers, seconds=2, connections=args.connections
+            )  # warm-up
             wrk(raw_url, seconds=2, connections=args.connections)
             api_runs, raw_runs = [], []
             for _ in range(args.runs):
-                raw_runs.append(wrk(raw_url, seconds=args.seconds, connections=args.connections))
-                api_runs.append(wrk(api_url, headers=headers, seconds=args.seconds, connections=args.connections))
+                raw_runs.append(
+                    wrk(raw_url, seconds=args.seconds, connections=args.connections)
+                )
+                api_runs.append(
+                    wrk(
+                        api_url,
+                        headers=headers,
+                        seconds=args.seconds,
+                        connections=args.connections,
+                    )
+                )
 
     def summary(name: str, runs: list) -> float:  # type: ignore[type-arg]
         rate = statistics.median(r.requests_per_second for r in runs)
@@ -53,7 +73,9 @@ def main() -> None:
         )
         return rate
 
-    print(f"wrk -c{args.connections}, {args.runs} runs x {args.seconds}s, {args.workers} workers, medians:")
+    print(
+        f"wrk -c{args.connections}, {args.runs} runs x {args.seconds}s, {args.workers} workers, medians:"
+    )
     raw = summary("raw asyncpg, no auth", raw_runs)
     api = summary("GET /v1/rooms/{id} (bearer, ORM)", api_runs)
     print(f"ratio authenticated/raw: {api / raw:.2f}")
