@@ -32,36 +32,34 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
         scratch_database("parley_bench_room_read") as url,
-    ):
-        with parley_server(
+        parley_server(
             url, Path(tmp), workers=args.workers, bench_endpoints="true"
-        ) as server:
-            headers = {"Authorization": f"Bearer {server.token('bench@example.com')}"}
-            room = httpx.post(
-                f"{server.base_url}/v1/rooms", json={"password": "pw"}, headers=headers
-            ).json()
-            api_url = f"{server.base_url}/v1/rooms/{room['id']}"
-            raw_url = f"{server.base_url}/bench/raw/rooms/{room['id']}"
-            assert (
-                httpx.get(api_url, headers=headers).json() == httpx.get(raw_url).json()
+        ) as server,
+    ):
+        headers = {"Authorization": f"Bearer {server.token('bench@example.com')}"}
+        room = httpx.post(
+            f"{server.base_url}/v1/rooms", json={"password": "pw"}, headers=headers
+        ).json()
+        api_url = f"{server.base_url}/v1/rooms/{room['id']}"
+        raw_url = f"{server.base_url}/bench/raw/rooms/{room['id']}"
+        assert httpx.get(api_url, headers=headers).json() == httpx.get(raw_url).json()
+        wrk(
+            api_url, headers=headers, seconds=2, connections=args.connections
+        )  # warm-up
+        wrk(raw_url, seconds=2, connections=args.connections)
+        api_runs, raw_runs = [], []
+        for _ in range(args.runs):
+            raw_runs.append(
+                wrk(raw_url, seconds=args.seconds, connections=args.connections)
             )
-            wrk(
-                api_url, headers=headers, seconds=2, connections=args.connections
-            )  # warm-up
-            wrk(raw_url, seconds=2, connections=args.connections)
-            api_runs, raw_runs = [], []
-            for _ in range(args.runs):
-                raw_runs.append(
-                    wrk(raw_url, seconds=args.seconds, connections=args.connections)
+            api_runs.append(
+                wrk(
+                    api_url,
+                    headers=headers,
+                    seconds=args.seconds,
+                    connections=args.connections,
                 )
-                api_runs.append(
-                    wrk(
-                        api_url,
-                        headers=headers,
-                        seconds=args.seconds,
-                        connections=args.connections,
-                    )
-                )
+            )
 
     def summary(name: str, runs: list) -> float:  # type: ignore[type-arg]
         rate = statistics.median(r.requests_per_second for r in runs)
