@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request, Response
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -51,3 +55,15 @@ def set_page_links(
         links += [link(params.page + 1, "next"), link(last_page, "last")]
     if links:
         response.headers["Link"] = ", ".join(links)
+
+
+async def fetch_page(
+    session: AsyncSession, statement: Select[tuple[T]], params: PageParams
+) -> tuple[list[T], int]:
+    """One page of an ORM select (which must be ordered) and the unpaged row count."""
+    count: Select[Any] = select(func.count()).select_from(
+        statement.order_by(None).subquery()
+    )
+    total = await session.scalar(count) or 0
+    rows = await session.scalars(statement.offset(params.offset).limit(params.per_page))
+    return list(rows.all()), total

@@ -63,11 +63,9 @@ async def get_all_invites(
     session: SessionDep,
 ) -> list[Invite]:
     """Get all invites of a room."""
-    invites, total = await service.list_room_invites(
-        session, room, offset=page.offset, limit=page.per_page
-    )
+    invites, total = await service.list_room_invites(session, room, page)
     set_page_links(request, response, page, total)
-    return list(invites)
+    return invites
 
 
 @router.post(

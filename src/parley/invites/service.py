@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from parley.errors import NotFound, ValidationFailed
 from parley.invites.models import Invite
 from parley.invites.schemas import NewInviteCode, UpdateInviteCode
+from parley.pagination import PageParams, fetch_page
 from parley.rooms.models import Room
 
 
@@ -63,22 +63,15 @@ async def get_room_invite_or_raise(
 
 
 async def list_room_invites(
-    session: AsyncSession, room: Room, *, offset: int, limit: int
-) -> tuple[Sequence[Invite], int]:
-    condition = Invite.room_id == room.id
-    total = (
-        await session.scalar(select(func.count()).select_from(Invite).where(condition))
-        or 0
-    )
-    invites = await session.scalars(
+    session: AsyncSession, room: Room, page: PageParams
+) -> tuple[list[Invite], int]:
+    statement = (
         select(Invite)
-        .where(condition)
+        .where(Invite.room_id == room.id)
         .options(*_with_users())
         .order_by(Invite.created_at, Invite.id)
-        .offset(offset)
-        .limit(limit)
     )
-    return invites.all(), total
+    return await fetch_page(session, statement, page)
 
 
 async def update_invite(

@@ -37,11 +37,9 @@ async def get_rooms(
     session: SessionDep,
 ) -> list[Room]:
     """Get a list of the rooms the caller can access."""
-    rooms, total = await service.list_accessible_rooms(
-        session, principal.user_id, offset=page.offset, limit=page.per_page
-    )
+    rooms, total = await service.list_accessible_rooms(session, principal.user_id, page)
     set_page_links(request, response, page, total)
-    return list(rooms)
+    return rooms
 
 
 @router.post(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Forbidden, NotFound
+from parley.pagination import PageParams, fetch_page
 from parley.rooms.models import Room
 from parley.rooms.schemas import PatchRoomsBody, PostRoomsBody
 from parley.sip import service as sip_service
@@ -94,19 +95,12 @@ async def delete_room(session: AsyncSession, room: Room) -> None:
 
 
 async def list_accessible_rooms(
-    session: AsyncSession, user_id: uuid.UUID, *, offset: int, limit: int
-) -> tuple[Sequence[Room], int]:
+    session: AsyncSession, user_id: uuid.UUID, page: PageParams
+) -> tuple[list[Room], int]:
     """A page of the rooms the user owns, newest first, and their total count."""
-    condition = Room.created_by_id == user_id
-    total = (
-        await session.scalar(select(func.count()).select_from(Room).where(condition))
-        or 0
-    )
-    rooms = await session.scalars(
+    statement = (
         select(Room)
-        .where(condition)
+        .where(Room.created_by_id == user_id)
         .order_by(Room.created_at.desc(), Room.id)
-        .offset(offset)
-        .limit(limit)
     )
-    return rooms.all(), total
+    return await fetch_page(session, statement, page)

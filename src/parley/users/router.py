@@ -39,11 +39,9 @@ async def get_users(
     _: CurrentPrincipal,
 ) -> list[User]:
     """Get all users visible to the caller."""
-    users, total = await service.list_users(
-        session, offset=page.offset, limit=page.per_page
-    )
+    users, total = await service.list_users(session, page)
     set_page_links(request, response, page, total)
-    return list(users)
+    return users
 
 
 @router.get("/me", response_model=PrivateUserProfile)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import BadRequest, NotFound
+from parley.pagination import PageParams, fetch_page
 from parley.users.models import User
 from parley.users.schemas import PatchUserBody
 
@@ -131,18 +132,10 @@ async def update_user(session: AsyncSession, user: User, data: PatchUserBody) ->
     return user
 
 
-async def list_users(
-    session: AsyncSession, *, offset: int, limit: int
-) -> tuple[Sequence[User], int]:
+async def list_users(session: AsyncSession, page: PageParams) -> tuple[list[User], int]:
     """A page of all users, by name, and the total count."""
-    total = await session.scalar(select(func.count()).select_from(User)) or 0
-    users = await session.scalars(
-        select(User)
-        .order_by(User.lastname, User.firstname, User.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return users.all(), total
+    statement = select(User).order_by(User.lastname, User.firstname, User.id)
+    return await fetch_page(session, statement, page)
 
 
 def _like_pattern(text: str) -> str:
