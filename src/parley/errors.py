@@ -229,9 +229,24 @@ async def _connection_error_handler(request: Request, exc: Exception) -> JSONRes
     return error_response(503, ServiceUnavailable().body())
 
 
+# SQLSTATE classes meaning "the database cannot serve now": connection exceptions,
+# insufficient resources (too many clients), operator intervention (shutting down).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(
+            candidate, "pgcode", None
+        )
+        if isinstance(code, str):
+            return code
+    return ""
+
+
 async def _dbapi_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
-    if exc.connection_invalidated:
+    if exc.connection_invalidated or _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES):
         return await _database_unavailable_handler(request, exc)
     return await _unhandled_handler(request, exc)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from parley.config import Settings
 from parley.db import Database, create_engine
@@ -67,3 +70,38 @@ async def test_swagger_ui_is_served(make_app: Callable[..., FastAPI]) -> None:
         schema.json()["components"]["securitySchemes"]["BearerAuth"]["scheme"]
         == "bearer"
     )
+
+
+@pytest.mark.postgres
+async def test_too_many_connections_is_503(
+    settings: Settings, alice: dict[str, str]
+) -> None:
+    """SQLSTATE 53300 (the role may open no connection) is an outage, not a 500."""
+    if not settings.is_postgres:
+        pytest.skip("connection limits are a PostgreSQL feature")
+    admin = create_engine(settings, pooled=False)
+    async with admin.connect() as connection:
+        await connection.execute(text("DROP ROLE IF EXISTS parley_no_connections"))
+        await connection.execute(
+            text("CREATE ROLE parley_no_connections LOGIN CONNECTION LIMIT 0")
+        )
+        await connection.commit()
+    try:
+        url = make_url(settings.database_url).set(username="parley_no_connections")
+        limited = settings.model_copy(
+            update={"database_url": url.render_as_string(hide_password=False)}
+        )
+        app = create_app(limited, database=Database.from_engine(create_engine(limited)))
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://test"
+            ) as http:
+                response = await http.get("/v1/rooms", headers=alice)
+        assert response.status_code == 503
+        assert response.json()["code"] == "service_unavailable"
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text("DROP ROLE IF EXISTS parley_no_connections"))
+            await connection.commit()
+        await admin.dispose()
