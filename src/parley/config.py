@@ -26,7 +26,7 @@ class Settings(BaseSettings):
 
     database_url: str = DEFAULT_DATABASE_URL
     db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 20
-    db_max_overflow: Annotated[int, Field(ge=0, le=1000)] = 20
+    db_max_overflow: Annotated[int, Field(ge=0, le=1000)] = 0
     redis_url: str | None = None
     oidc_issuer: AnyHttpUrl | None = None
     oidc_audience: str | None = None
