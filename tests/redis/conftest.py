@@ -12,11 +12,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from uuid import uuid4
 
 import pytest
-import redis
 from redis.asyncio import Redis
-
 from state_helpers import delete_keys
 
+import redis
 from parley.signaling.state import (
     LivenessTimings,
     MemorySignalingState,
@@ -25,6 +24,7 @@ from parley.signaling.state import (
 )
 
 REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:

@@ -10,11 +10,14 @@ from redis.asyncio import Redis
 from parley.signaling.state import LivenessTimings, RoomMessage, Subscription
 
 # Fast liveness so crash detection is tested in about a second.
-FAST_TIMINGS = LivenessTimings(heartbeat_interval=0.2, heartbeat_ttl=0.6, sweep_interval=0.2)
+FAST_TIMINGS = LivenessTimings(
+    heartbeat_interval=0.2, heartbeat_ttl=0.6, sweep_interval=0.2
+)
 
 
-async def receive(subscription: Subscription, timeout: float = 2.0) -> RoomMessage:
-    return await asyncio.wait_for(anext(subscription), timeout)
+async def receive(subscription: Subscription, within: float = 2.0) -> RoomMessage:
+    """The next message, failing the test if none arrives ``within`` seconds."""
+    return await asyncio.wait_for(anext(subscription), within)
 
 
 async def receive_none(subscription: Subscription, wait: float = 0.2) -> None:

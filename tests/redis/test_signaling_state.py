@@ -10,7 +10,13 @@ from uuid import UUID, uuid4
 import pytest
 from state_helpers import receive, receive_none
 
-from parley.signaling.messages import ControlData, chat, control, moderation, parse_event
+from parley.signaling.messages import (
+    ControlData,
+    chat,
+    control,
+    moderation,
+    parse_event,
+)
 from parley.signaling.messages.common import ParticipationKind, WaitingRoomState
 from parley.signaling.state import (
     Departure,
@@ -94,7 +100,9 @@ async def test_unknown_ticket_is_none(state: SignalingState) -> None:
     assert await state.take_ticket(generate_ticket()) is None
 
 
-async def test_concurrent_takes_of_one_ticket_yield_it_once(state: SignalingState) -> None:
+async def test_concurrent_takes_of_one_ticket_yield_it_once(
+    state: SignalingState,
+) -> None:
     ticket = generate_ticket()
     await state.put_ticket(ticket, ticket_data())
 
@@ -134,7 +142,9 @@ def test_participation_requires_user_id_exactly_for_users() -> None:
 # Resumption
 
 
-async def test_resumption_is_stored_once_and_consumed_once(state: SignalingState) -> None:
+async def test_resumption_is_stored_once_and_consumed_once(
+    state: SignalingState,
+) -> None:
     token, data = generate_resumption_token(), resumption_data()
 
     assert await state.put_resumption(token, data)
@@ -260,7 +270,9 @@ async def test_participants_are_listed_in_join_order_with_their_state(
     state: SignalingState,
 ) -> None:
     room, alice, bob = uuid4(), uuid4(), uuid4()
-    alice_state = control_state("Alice", "user", avatar_url="https://a", extra={"k": [1]})
+    alice_state = control_state(
+        "Alice", "user", avatar_url="https://a", extra={"k": [1]}
+    )
 
     await state.join_room(room, alice, alice_state)
     await state.join_room(room, bob, control_state("Bob"))
@@ -271,7 +283,9 @@ async def test_participants_are_listed_in_join_order_with_their_state(
     assert await state.get_participant(room, bob) == control_state("Bob")
 
 
-async def test_update_merges_into_known_participants_only(state: SignalingState) -> None:
+async def test_update_merges_into_known_participants_only(
+    state: SignalingState,
+) -> None:
     room, alice = uuid4(), uuid4()
     await state.join_room(room, alice, control_state("Alice"))
 
@@ -353,7 +367,9 @@ async def test_removed_participants_are_not_listed(state: SignalingState) -> Non
 
     departure = await state.remove_participant(room, bob)
 
-    assert departure == Departure(PresenceStatus.JOINED, ParticipationKind.RECORDER, False)
+    assert departure == Departure(
+        PresenceStatus.JOINED, ParticipationKind.RECORDER, False
+    )
     assert list(await state.list_participants(room)) == [alice]
     assert await state.get_participant(room, bob) is None
 
@@ -394,7 +410,9 @@ async def test_entering_the_room_leaves_the_waiting_room(state: SignalingState) 
     assert list(await state.list_participants(room)) == [bob]
 
 
-async def test_a_waiting_participant_keeps_the_room_alive(state: SignalingState) -> None:
+async def test_a_waiting_participant_keeps_the_room_alive(
+    state: SignalingState,
+) -> None:
     room, alice, bob = uuid4(), uuid4(), uuid4()
     await state.join_room(room, alice, control_state("Alice"))
     await state.enter_waiting_room(room, bob, control_state("Bob"))
@@ -402,7 +420,9 @@ async def test_a_waiting_participant_keeps_the_room_alive(state: SignalingState)
     alice_left = await state.leave_room(room, alice, left_at=AT)
     bob_left = await state.leave_room(room, bob, left_at=AT)
 
-    assert alice_left == Departure(PresenceStatus.JOINED, ParticipationKind.GUEST, False)
+    assert alice_left == Departure(
+        PresenceStatus.JOINED, ParticipationKind.GUEST, False
+    )
     assert bob_left == Departure(PresenceStatus.WAITING, None, True)
     assert await state.list_waiting_room(room) == []
 
@@ -414,13 +434,19 @@ async def test_flag_set_if_absent_keeps_the_first_value(state: SignalingState) -
     room = uuid4()
     assert await state.get_room_flag(room, RoomFlag.WAITING_ROOM_ENABLED) is None
 
-    assert await state.set_room_flag_if_absent(room, RoomFlag.WAITING_ROOM_ENABLED, True)
-    assert await state.set_room_flag_if_absent(room, RoomFlag.WAITING_ROOM_ENABLED, False)
+    assert await state.set_room_flag_if_absent(
+        room, RoomFlag.WAITING_ROOM_ENABLED, True
+    )
+    assert await state.set_room_flag_if_absent(
+        room, RoomFlag.WAITING_ROOM_ENABLED, False
+    )
     assert await state.get_room_flag(room, RoomFlag.WAITING_ROOM_ENABLED) is True
 
     await state.set_room_flag(room, RoomFlag.WAITING_ROOM_ENABLED, False)
     assert await state.get_room_flag(room, RoomFlag.WAITING_ROOM_ENABLED) is False
-    assert not await state.set_room_flag_if_absent(room, RoomFlag.WAITING_ROOM_ENABLED, True)
+    assert not await state.set_room_flag_if_absent(
+        room, RoomFlag.WAITING_ROOM_ENABLED, True
+    )
 
 
 async def test_flags_are_independent(state: SignalingState) -> None:
@@ -480,7 +506,9 @@ async def test_chat_history_can_be_cleared(state: SignalingState) -> None:
 # Teardown
 
 
-async def test_teardown_forgets_everything_about_the_room(state: SignalingState) -> None:
+async def test_teardown_forgets_everything_about_the_room(
+    state: SignalingState,
+) -> None:
     room, alice, bob = uuid4(), uuid4(), uuid4()
     await state.join_room(room, alice, control_state("Alice"))
     await state.enter_waiting_room(room, bob, control_state("Bob"))
@@ -496,7 +524,9 @@ async def test_teardown_forgets_everything_about_the_room(state: SignalingState)
     assert not await state.is_user_banned(room, alice)
     assert await state.get_chat_history(room) == []
     # Runners still attached find nothing left to detach.
-    assert (await state.leave_room(room, alice, left_at=AT)).previous is PresenceStatus.ABSENT
+    assert (
+        await state.leave_room(room, alice, left_at=AT)
+    ).previous is PresenceStatus.ABSENT
 
 
 # Fan-out
@@ -504,12 +534,23 @@ async def test_teardown_forgets_everything_about_the_room(state: SignalingState)
 
 async def test_messages_reach_the_addressed_participants(state: SignalingState) -> None:
     room, alice, bob, carol = uuid4(), uuid4(), uuid4(), uuid4()
-    subs = {p: await state.subscribe(room, participant_id=p) for p in (alice, bob, carol)}
+    subs = {
+        p: await state.subscribe(room, participant_id=p) for p in (alice, bob, carol)
+    }
     observer = await state.subscribe(room)
     other_room = await state.subscribe(uuid4(), participant_id=alice)
-    joined = RoomMessage.to_room(control.Joined(id=alice, control=ControlData.model_validate(control_state("Alice"))), exclude=[alice])
-    private = RoomMessage.to_participant(bob, chat.MessageSent(
-        id=uuid4(), source=alice, content="psst", scope="private", target=str(bob)))
+    joined = RoomMessage.to_room(
+        control.Joined(
+            id=alice, control=ControlData.model_validate(control_state("Alice"))
+        ),
+        exclude=[alice],
+    )
+    private = RoomMessage.to_participant(
+        bob,
+        chat.MessageSent(
+            id=uuid4(), source=alice, content="psst", scope="private", target=str(bob)
+        ),
+    )
     accepted = RoomMessage.to_participants([alice, carol], moderation.Accepted())
 
     for message in (joined, private, accepted):
@@ -517,14 +558,19 @@ async def test_messages_reach_the_addressed_participants(state: SignalingState) 
 
     assert [await receive(subs[alice])] == [accepted]
     assert [await receive(subs[bob]), await receive(subs[bob])] == [joined, private]
-    assert [await receive(subs[carol]), await receive(subs[carol])] == [joined, accepted]
+    assert [await receive(subs[carol]), await receive(subs[carol])] == [
+        joined,
+        accepted,
+    ]
     assert [await receive(observer) for _ in range(3)] == [joined, private, accepted]
     for subscription in (*subs.values(), observer, other_room):
         await receive_none(subscription)
         await subscription.aclose()
 
 
-async def test_closed_subscription_ends_and_receives_nothing(state: SignalingState) -> None:
+async def test_closed_subscription_ends_and_receives_nothing(
+    state: SignalingState,
+) -> None:
     room = uuid4()
     subscription = await state.subscribe(room)
     still_open = await state.subscribe(room)
@@ -548,5 +594,9 @@ async def test_published_message_becomes_the_same_frame_everywhere(
     frame = (await receive(subscription)).to_frame()
 
     assert frame == message.to_frame()
-    assert parse_event(frame) == ("control", AT, control.Left.model_validate(message.payload))
+    assert parse_event(frame) == (
+        "control",
+        AT,
+        control.Left.model_validate(message.payload),
+    )
     await subscription.aclose()

@@ -31,7 +31,11 @@ def test_credentials_follow_the_turn_rest_api(secret: str) -> None:
     uris = ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"]
 
     credentials = turn_credentials(
-        uris=uris, secret=secret, ttl_seconds=86400, participant="user-1", now=1_700_000_000
+        uris=uris,
+        secret=secret,
+        ttl_seconds=86400,
+        participant="user-1",
+        now=1_700_000_000,
     )
 
     assert credentials["username"] == "1700086400:user-1"
@@ -91,7 +95,12 @@ def test_valid_stun_uris(uri: str) -> None:
 
 @pytest.mark.parametrize(
     "uri",
-    ["stun://stun.example.org", "turn:stun.example.org", "stun:host?transport=udp", "stun:"],
+    [
+        "stun://stun.example.org",
+        "turn:stun.example.org",
+        "stun:host?transport=udp",
+        "stun:",
+    ],
 )
 def test_invalid_stun_uris(uri: str) -> None:
     with pytest.raises(ValueError, match="STUN URI"):

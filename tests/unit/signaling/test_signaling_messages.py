@@ -92,7 +92,9 @@ COMMANDS: list[BaseModel] = [
     chat.DisableChat(),
     chat.ClearHistory(),
     chat.SetLastSeenTimestamp(scope=chat.ChatScope.GLOBAL, timestamp=AT),
-    chat.SetLastSeenTimestamp(scope=chat.ChatScope.PRIVATE, target=str(BOB), timestamp=AT),
+    chat.SetLastSeenTimestamp(
+        scope=chat.ChatScope.PRIVATE, target=str(BOB), timestamp=AT
+    ),
 ]
 
 EVENTS: list[BaseModel] = [
@@ -133,8 +135,12 @@ EVENTS: list[BaseModel] = [
         media={"is_presenting": False},  # another module's join data
     ),
     control.JoinSuccess(
-        id=ALICE, display_name="Alice", role=Role.GUEST, tariff=TARIFF,
-        participants=[], is_room_owner=False,
+        id=ALICE,
+        display_name="Alice",
+        role=Role.GUEST,
+        tariff=TARIFF,
+        participants=[],
+        is_room_owner=False,
     ),
     control.JoinBlocked(reason=control.JoinBlockedReason.PARTICIPANT_LIMIT_REACHED),
     control.Joined(id=BOB, control=BOB_CONTROL, chat=ChatPeerData(groups=[])),
@@ -160,10 +166,18 @@ EVENTS: list[BaseModel] = [
     moderation.RaiseHandsEnabled(issued_by=ALICE),
     moderation.RaiseHandsDisabled(issued_by=ALICE),
     moderation.RaisedHandResetByModerator(issued_by=ALICE),
-    *[moderation.ModerationError(error=code) for code in moderation.ModerationErrorCode],
-    chat.MessageSent(id=MESSAGE_ID, source=ALICE, content="hi", scope=chat.ChatScope.GLOBAL),
+    *[
+        moderation.ModerationError(error=code)
+        for code in moderation.ModerationErrorCode
+    ],
     chat.MessageSent(
-        id=MESSAGE_ID, source=ALICE, content="hi", scope=chat.ChatScope.PRIVATE,
+        id=MESSAGE_ID, source=ALICE, content="hi", scope=chat.ChatScope.GLOBAL
+    ),
+    chat.MessageSent(
+        id=MESSAGE_ID,
+        source=ALICE,
+        content="hi",
+        scope=chat.ChatScope.PRIVATE,
         target=str(BOB),
     ),
     chat.ChatEnabled(issued_by=ALICE),
@@ -175,7 +189,9 @@ EVENTS: list[BaseModel] = [
 
 def _tag(message: BaseModel) -> str:
     payload = message.model_dump(mode="json")
-    return f"{type(message).namespace}.{payload.get('action') or payload.get('message')}"  # type: ignore[attr-defined]
+    return (
+        f"{type(message).namespace}.{payload.get('action') or payload.get('message')}"  # type: ignore[attr-defined]
+    )
 
 
 def _union_tags(adapter_type: Any, key: str) -> set[str]:
@@ -231,13 +247,21 @@ def test_every_tag_of_every_union_is_covered(
 
 
 def test_registries_cover_the_four_namespaces() -> None:
-    assert set(COMMAND_ADAPTERS) == set(EVENT_ADAPTERS) == {
-        "control", "moderation", "chat", "echo",
-    }
+    assert (
+        set(COMMAND_ADAPTERS)
+        == set(EVENT_ADAPTERS)
+        == {
+            "control",
+            "moderation",
+            "chat",
+            "echo",
+        }
+    )
 
 
 @pytest.mark.parametrize(
-    "payload", [{"action": "anything", "n": [1, 2.5, None]}, [1, "two"], "text", 3, None]
+    "payload",
+    [{"action": "anything", "n": [1, 2.5, None]}, [1, "two"], "text", 3, None],
 )
 def test_echo_payload_is_returned_unchanged(payload: Any) -> None:
     frame = json.dumps({"namespace": "echo", "payload": payload})
@@ -248,7 +272,9 @@ def test_echo_payload_is_returned_unchanged(payload: Any) -> None:
     assert namespace == "echo"
     assert command == echo.EchoPayload(payload)
     assert json.loads(reply) == {
-        "namespace": "echo", "timestamp": "2024-04-01T10:00:00Z", "payload": payload,
+        "namespace": "echo",
+        "timestamp": "2024-04-01T10:00:00Z",
+        "payload": payload,
     }
 
 
@@ -282,7 +308,9 @@ def test_binary_frames_are_accepted() -> None:
         '{"namespace": "control", "payload": {"action": "join", "display_name": 7}}',
     ],
 )
-def test_unparseable_envelope_or_control_payload_is_invalid_json(frame: str | bytes) -> None:
+def test_unparseable_envelope_or_control_payload_is_invalid_json(
+    frame: str | bytes,
+) -> None:
     with pytest.raises(InvalidJson) as caught:
         parse_command(frame)
 
@@ -294,9 +322,18 @@ def test_unparseable_envelope_or_control_payload_is_invalid_json(frame: str | by
     [
         ('{"namespace": "moderation", "payload": {"action": "kick"}}', "moderation"),
         ('{"namespace": "chat", "payload": {"action": "shout"}}', "chat"),
-        ('{"namespace": "chat", "payload": {"action": "send_message", "scope": "group", "content": "x"}}', "chat"),
-        ('{"namespace": "chat", "payload": {"action": "send_message", "scope": "private", "target": "bob", "content": "x"}}', "chat"),
-        ('{"namespace": "chat", "payload": {"action": "send_message", "scope": "global", "target": "x", "content": "x"}}', "chat"),
+        (
+            '{"namespace": "chat", "payload": {"action": "send_message", "scope": "group", "content": "x"}}',
+            "chat",
+        ),
+        (
+            '{"namespace": "chat", "payload": {"action": "send_message", "scope": "private", "target": "bob", "content": "x"}}',
+            "chat",
+        ),
+        (
+            '{"namespace": "chat", "payload": {"action": "send_message", "scope": "global", "target": "x", "content": "x"}}',
+            "chat",
+        ),
     ],
 )
 def test_bad_module_payload_is_reported_apart_from_invalid_json(
@@ -332,8 +369,12 @@ def test_private_chat_target_is_stored_in_canonical_uuid_form() -> None:
 
 def test_always_present_keys_are_sent_as_null() -> None:
     event = control.JoinSuccess(
-        id=ALICE, display_name="Alice", role=Role.GUEST, tariff=TARIFF,
-        participants=[BOB_PARTICIPANT], is_room_owner=False,
+        id=ALICE,
+        display_name="Alice",
+        role=Role.GUEST,
+        tariff=TARIFF,
+        participants=[BOB_PARTICIPANT],
+        is_room_owner=False,
         chat=chat.ChatJoinData(),
     )
 
@@ -343,16 +384,24 @@ def test_always_present_keys_are_sent_as_null() -> None:
     assert payload["is_room_owner"] is False
     assert payload["participants"][0]["control"]["left_at"] is None
     assert payload["chat"] == {
-        "enabled": True, "room_history": [], "groups_history": [], "private_history": [],
-        "last_seen_timestamp_global": None, "last_seen_timestamps_private": {},
+        "enabled": True,
+        "room_history": [],
+        "groups_history": [],
+        "private_history": [],
+        "last_seen_timestamp_global": None,
+        "last_seen_timestamps_private": {},
         "last_seen_timestamps_group": {},
     }
 
 
 def test_unset_optional_keys_are_omitted() -> None:
     event = control.JoinSuccess(
-        id=ALICE, display_name="Alice", role=Role.GUEST, tariff=TARIFF,
-        participants=[BOB_PARTICIPANT], is_room_owner=False,
+        id=ALICE,
+        display_name="Alice",
+        role=Role.GUEST,
+        tariff=TARIFF,
+        participants=[BOB_PARTICIPANT],
+        is_room_owner=False,
     )
 
     payload = json.loads(serialize_event(event))["payload"]
@@ -371,7 +420,9 @@ def test_non_moderators_get_only_the_raise_hands_flag() -> None:
 
 
 def test_event_tag_comes_first_on_the_wire() -> None:
-    payload = json.loads(serialize_event(control.Joined(id=BOB, control=BOB_CONTROL)))["payload"]
+    payload = json.loads(serialize_event(control.Joined(id=BOB, control=BOB_CONTROL)))[
+        "payload"
+    ]
 
     assert next(iter(payload)) == "message"
 
@@ -385,7 +436,10 @@ def test_global_message_sent_has_no_target_key() -> None:
 def test_timestamps_are_converted_to_utc_with_z_suffix() -> None:
     berlin = timezone(timedelta(hours=2))
 
-    assert format_timestamp(datetime(2024, 4, 1, 12, 0, tzinfo=berlin)) == "2024-04-01T10:00:00Z"
+    assert (
+        format_timestamp(datetime(2024, 4, 1, 12, 0, tzinfo=berlin))
+        == "2024-04-01T10:00:00Z"
+    )
     assert format_timestamp(datetime(2024, 4, 1, 10, 1, 0, 500000, tzinfo=UTC)) == (
         "2024-04-01T10:01:00.500000Z"
     )
@@ -404,7 +458,10 @@ def test_serialize_event_needs_a_namespace_for_plain_models() -> None:
 
     with pytest.raises(TypeError):
         serialize_event(Plain())
-    assert json.loads(serialize_event(Plain(), namespace="custom"))["namespace"] == "custom"
+    assert (
+        json.loads(serialize_event(Plain(), namespace="custom"))["namespace"]
+        == "custom"
+    )
 
 
 @pytest.mark.parametrize(

@@ -149,9 +149,7 @@ def dump_payload(message: BaseModel) -> JsonValue:
 
 def encode_frame(namespace: str, payload: JsonValue, *, timestamp: datetime) -> str:
     """Wrap an already dumped event payload in the server envelope."""
-    envelope = ServerEnvelope(
-        namespace=namespace, timestamp=timestamp, payload=payload
-    )
+    envelope = ServerEnvelope(namespace=namespace, timestamp=timestamp, payload=payload)
     return envelope.model_dump_json()
 
 

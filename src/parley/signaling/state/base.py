@@ -54,7 +54,9 @@ _INSTANCE_ID: Final = re.compile(r"[A-Za-z0-9._-]{1,128}")
 def validate_instance_id(instance_id: str) -> str:
     """Instance ids end up inside key names and lock values: no ``:`` or ``/``."""
     if not _INSTANCE_ID.fullmatch(instance_id):
-        raise ValueError(f"instance id must match {_INSTANCE_ID.pattern}: {instance_id!r}")
+        raise ValueError(
+            f"instance id must match {_INSTANCE_ID.pattern}: {instance_id!r}"
+        )
     return instance_id
 
 
@@ -164,7 +166,9 @@ class LivenessTimings:
 
     def __post_init__(self) -> None:
         if not 0 < self.heartbeat_interval < self.heartbeat_ttl:
-            raise ValueError("heartbeat_interval must be positive and below heartbeat_ttl")
+            raise ValueError(
+                "heartbeat_interval must be positive and below heartbeat_ttl"
+            )
         if self.sweep_interval <= 0:
             raise ValueError("sweep_interval must be positive")
 
@@ -188,9 +192,11 @@ class SignalingState(ABC):
     def instance_id(self) -> str:
         """This process's id; participants are registered under it."""
 
+    @abstractmethod
     async def start(self) -> None:
         """Start background work (heartbeat, sweeper). Idempotent."""
 
+    @abstractmethod
     async def aclose(self) -> None:
         """Stop background work, end subscriptions, close connections."""
 
@@ -259,7 +265,11 @@ class SignalingState(ABC):
 
     @abstractmethod
     async def refresh_participant_lock(
-        self, participant_id: UUID, lock_token: str, *, ttl: float = PARTICIPANT_LOCK_TTL
+        self,
+        participant_id: UUID,
+        lock_token: str,
+        *,
+        ttl: float = PARTICIPANT_LOCK_TTL,
     ) -> bool:
         """Extend the lock; ``False`` if it is no longer ours (the runner must stop)."""
 
@@ -331,7 +341,9 @@ class SignalingState(ABC):
         """
 
     @abstractmethod
-    async def remove_participant(self, room_id: UUID, participant_id: UUID) -> Departure:
+    async def remove_participant(
+        self, room_id: UUID, participant_id: UUID
+    ) -> Departure:
         """Detach and forget the participant's state entirely (not listed as left)."""
 
     # Waiting room
@@ -362,7 +374,9 @@ class SignalingState(ABC):
         """The flag's value, ``None`` when never set since the room was torn down."""
 
     @abstractmethod
-    async def set_room_flag(self, room_id: UUID, flag: RoomFlag, value: bool) -> None: ...
+    async def set_room_flag(
+        self, room_id: UUID, flag: RoomFlag, value: bool
+    ) -> None: ...
 
     @abstractmethod
     async def set_room_flag_if_absent(

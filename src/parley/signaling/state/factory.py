@@ -19,4 +19,6 @@ def create_state(
     """
     if redis_url is None:
         return MemorySignalingState(instance_id=instance_id)
-    return RedisSignalingState(redis_url, key_prefix=key_prefix, instance_id=instance_id)
+    return RedisSignalingState(
+        redis_url, key_prefix=key_prefix, instance_id=instance_id
+    )

@@ -95,7 +95,9 @@ class _ExpiringStore(Generic[V]):
 
     def purge(self) -> None:
         now = self._clock()
-        expired = [k for k, (_, expires_at) in self._entries.items() if expires_at <= now]
+        expired = [
+            k for k, (_, expires_at) in self._entries.items() if expires_at <= now
+        ]
         for key in expired:
             del self._entries[key]
 
@@ -129,7 +131,9 @@ class MemorySignalingState(SignalingState):
         instance_id: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._instance_id = validate_instance_id(instance_id or default_instance_id())
+        self._instance_id = validate_instance_id(
+            default_instance_id() if instance_id is None else instance_id
+        )
         self._tickets: _ExpiringStore[TicketData] = _ExpiringStore(clock)
         self._resumptions: _ExpiringStore[ResumptionData] = _ExpiringStore(clock)
         self._locks: _ExpiringStore[str] = _ExpiringStore(clock)
@@ -161,7 +165,12 @@ class MemorySignalingState(SignalingState):
         # Tickets nobody redeems would otherwise stay forever.
         while True:
             await asyncio.sleep(_PURGE_INTERVAL)
-            for store in (self._tickets, self._resumptions, self._locks, self._bypasses):
+            for store in (
+                self._tickets,
+                self._resumptions,
+                self._locks,
+                self._bypasses,
+            ):
                 store.purge()
 
     # Tickets
@@ -208,7 +217,11 @@ class MemorySignalingState(SignalingState):
         return lock_token
 
     async def refresh_participant_lock(
-        self, participant_id: UUID, lock_token: str, *, ttl: float = PARTICIPANT_LOCK_TTL
+        self,
+        participant_id: UUID,
+        lock_token: str,
+        *,
+        ttl: float = PARTICIPANT_LOCK_TTL,
     ) -> bool:
         key = str(participant_id)
         if self._locks.get(key) != lock_token:
@@ -292,7 +305,9 @@ class MemorySignalingState(SignalingState):
     ) -> Departure:
         return self._detach(room_id, participant_id, left_at=left_at, forget=False)
 
-    async def remove_participant(self, room_id: UUID, participant_id: UUID) -> Departure:
+    async def remove_participant(
+        self, room_id: UUID, participant_id: UUID
+    ) -> Departure:
         return self._detach(room_id, participant_id, left_at=None, forget=True)
 
     def _detach(

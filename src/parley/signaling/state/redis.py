@@ -60,7 +60,6 @@ from typing import Any, Final, ParamSpec, TypeVar
 from uuid import UUID
 
 from pydantic import JsonValue
-from redis import exceptions as redis_errors
 from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
 from redis.asyncio.client import PubSub
 from redis.backoff import ExponentialBackoff, NoBackoff
@@ -95,6 +94,7 @@ from parley.signaling.state.base import (
 )
 from parley.signaling.state.errors import StateUnavailable
 from parley.signaling.state.fanout import RoomMessage, Subscription
+from redis import exceptions as redis_errors
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +135,12 @@ def _unavailable_on_failure(
             raise StateUnavailable(f"redis unavailable: {exc}") from exc
 
     return wrapper
+
+
+def _being_cancelled() -> bool:
+    """Whether the current task was asked to stop, even if redis-py masked it."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _ms(seconds: float) -> int:
@@ -268,7 +274,9 @@ class _PubSubHub:
         try:
             await asyncio.wait_for(confirmation, SUBSCRIBE_TIMEOUT)
         except TimeoutError:
-            raise StateUnavailable(f"redis did not confirm subscribing {channel}") from None
+            raise StateUnavailable(
+                f"redis did not confirm subscribing {channel}"
+            ) from None
         finally:
             self._confirmations.pop(channel, None)
 
@@ -288,11 +296,16 @@ class _PubSubHub:
                 if ping_sent_at is None and now - last_heard >= PUBSUB_PING_INTERVAL:
                     await pubsub.ping()
                     ping_sent_at = now
-                elif ping_sent_at is not None and now - ping_sent_at > PUBSUB_PING_INTERVAL:
+                elif (
+                    ping_sent_at is not None
+                    and now - ping_sent_at > PUBSUB_PING_INTERVAL
+                ):
                     raise redis_errors.TimeoutError("no answer to PING on pub/sub")
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            if _being_cancelled():
+                raise
             logger.error("signaling pub/sub connection lost: %s", exc)
             self._fail_everything(StateUnavailable(f"pub/sub connection lost: {exc}"))
             if self._pubsub is pubsub:
@@ -351,7 +364,9 @@ class RedisSignalingState(SignalingState):
         timings: LivenessTimings | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
-        self._instance_id = validate_instance_id(instance_id or default_instance_id())
+        self._instance_id = validate_instance_id(
+            default_instance_id() if instance_id is None else instance_id
+        )
         self._keys = _Keys(key_prefix)
         self._timings = timings or LivenessTimings()
         self._client = Redis.from_pool(
@@ -366,6 +381,7 @@ class RedisSignalingState(SignalingState):
                 # One quick retry rides out a dropped idle connection.
                 retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1),
                 decode_responses=True,
+                client_name=f"parley-{self._instance_id}",
             )
         )
         # Separate client without retries: a pub/sub reconnect would silently
@@ -379,6 +395,7 @@ class RedisSignalingState(SignalingState):
                 socket_keepalive=True,
                 retry=Retry(NoBackoff(), retries=0),
                 decode_responses=True,
+                client_name=f"parley-pubsub-{self._instance_id}",
             )
         )
         self._hub = _PubSubHub(
@@ -400,6 +417,9 @@ class RedisSignalingState(SignalingState):
             )
         }
         self._tasks: list[asyncio.Task[None]] = []
+        # Loops stop on this event rather than by cancellation: a cancel landing
+        # mid-command surfaces from redis-py as a connection error instead.
+        self._stopping = asyncio.Event()
         self._closed = False
 
     @property
@@ -410,7 +430,9 @@ class RedisSignalingState(SignalingState):
     def timings(self) -> LivenessTimings:
         return self._timings
 
-    async def _run(self, script: str, args: list[Any], keys: list[str] | None = None) -> Any:
+    async def _run(
+        self, script: str, args: list[Any], keys: list[str] | None = None
+    ) -> Any:
         return await self._scripts[script](keys=keys or [], args=args)
 
     # Lifecycle
@@ -424,8 +446,16 @@ class RedisSignalingState(SignalingState):
             # Keep starting: the loop retries and operations report 503 meanwhile.
             logger.warning("redis unreachable at start; heartbeat will retry")
         self._tasks = [
-            asyncio.create_task(self._heartbeat_loop(), name="signaling-heartbeat"),
-            asyncio.create_task(self._sweeper_loop(), name="signaling-sweeper"),
+            asyncio.create_task(
+                self._every(self._timings.heartbeat_interval, self._beat, "heartbeat"),
+                name="signaling-heartbeat",
+            ),
+            asyncio.create_task(
+                self._every(
+                    self._timings.sweep_interval, self.sweep_dead_instances, "sweep"
+                ),
+                name="signaling-sweeper",
+            ),
         ]
 
     async def aclose(self, *, release_participants: bool = True) -> None:
@@ -438,17 +468,26 @@ class RedisSignalingState(SignalingState):
         if self._closed:
             return
         self._closed = True
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._stopping.set()
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=2 * COMMAND_TIMEOUT)
+            for task in stuck:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
         if release_participants:
             try:
                 await self._evict_instance(self._instance_id)
-                await self._client.delete(self._keys.instance(self._instance_id, "alive"))
-                await self._run("FORGET_INSTANCE", [self._keys.prefix, self._instance_id])
+                await self._client.delete(
+                    self._keys.instance(self._instance_id, "alive")
+                )
+                await self._run(
+                    "FORGET_INSTANCE", [self._keys.prefix, self._instance_id]
+                )
             except (StateUnavailable, *_UNAVAILABLE_ERRORS):
-                logger.warning("could not release participants; sweepers will", exc_info=True)
+                logger.warning(
+                    "could not release participants; sweepers will", exc_info=True
+                )
         await self._hub.aclose()
         await self._pubsub_client.aclose()
         await self._client.aclose()
@@ -466,23 +505,24 @@ class RedisSignalingState(SignalingState):
             )
             await pipe.execute()
 
-    async def _heartbeat_loop(self) -> None:
+    async def _every(
+        self, interval: float, action: Callable[[], Awaitable[object]], what: str
+    ) -> None:
         while True:
-            await asyncio.sleep(self._timings.heartbeat_interval)
             try:
-                await self._beat()
-            except StateUnavailable:
-                logger.warning("signaling heartbeat failed", exc_info=True)
-
-    async def _sweeper_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._timings.sweep_interval)
+                await asyncio.wait_for(self._stopping.wait(), interval)
+                return
+            except TimeoutError:
+                pass
             try:
-                await self.sweep_dead_instances()
-            except StateUnavailable:
-                logger.warning("signaling sweep failed", exc_info=True)
-            except Exception:
-                logger.exception("signaling sweep failed")
+                await action()
+            except Exception as exc:
+                if _being_cancelled():
+                    raise
+                if isinstance(exc, StateUnavailable):
+                    logger.warning("signaling %s failed: %s", what, exc)
+                else:
+                    logger.exception("signaling %s failed", what)
 
     @_unavailable_on_failure
     async def sweep_dead_instances(self) -> int:
@@ -493,7 +533,9 @@ class RedisSignalingState(SignalingState):
         """
         lock_token = f"{self._instance_id}:{secrets.token_hex(8)}"
         lock_ttl = _ms(max(5.0, 3 * self._timings.sweep_interval))
-        if not await self._client.set(self._keys.sweeper_lock, lock_token, nx=True, px=lock_ttl):
+        if not await self._client.set(
+            self._keys.sweeper_lock, lock_token, nx=True, px=lock_ttl
+        ):
             return 0
         try:
             instances = sorted(await self._client.smembers(self._keys.instances))
@@ -507,12 +549,16 @@ class RedisSignalingState(SignalingState):
             evicted = 0
             for instance, is_alive in zip(others, alive, strict=True):
                 if not is_alive:
-                    logger.info("instance %s is gone; detaching its participants", instance)
+                    logger.info(
+                        "instance %s is gone; detaching its participants", instance
+                    )
                     evicted += await self._evict_instance(instance)
                     await self._run("FORGET_INSTANCE", [self._keys.prefix, instance])
             return evicted
         finally:
-            await self._run("DELETE_IF_OWNER", [lock_token], keys=[self._keys.sweeper_lock])
+            await self._run(
+                "DELETE_IF_OWNER", [lock_token], keys=[self._keys.sweeper_lock]
+            )
 
     async def _evict_instance(self, instance: str) -> int:
         evicted = 0
@@ -561,7 +607,9 @@ class RedisSignalingState(SignalingState):
     async def put_ticket(
         self, ticket: str, data: TicketData, *, ttl: float = TICKET_TTL
     ) -> None:
-        await self._client.set(self._keys.ticket(ticket), data.model_dump_json(), px=_ms(ttl))
+        await self._client.set(
+            self._keys.ticket(ticket), data.model_dump_json(), px=_ms(ttl)
+        )
 
     @_unavailable_on_failure
     async def take_ticket(self, ticket: str) -> TicketData | None:
@@ -615,10 +663,16 @@ class RedisSignalingState(SignalingState):
 
     @_unavailable_on_failure
     async def refresh_participant_lock(
-        self, participant_id: UUID, lock_token: str, *, ttl: float = PARTICIPANT_LOCK_TTL
+        self,
+        participant_id: UUID,
+        lock_token: str,
+        *,
+        ttl: float = PARTICIPANT_LOCK_TTL,
     ) -> bool:
         key = self._keys.participant(participant_id, "lock")
-        return bool(await self._run("REFRESH_IF_OWNER", [lock_token, _ms(ttl)], keys=[key]))
+        return bool(
+            await self._run("REFRESH_IF_OWNER", [lock_token, _ms(ttl)], keys=[key])
+        )
 
     @_unavailable_on_failure
     async def release_participant_lock(
@@ -629,7 +683,9 @@ class RedisSignalingState(SignalingState):
 
     @_unavailable_on_failure
     async def is_participant_connected(self, participant_id: UUID) -> bool:
-        return bool(await self._client.exists(self._keys.participant(participant_id, "lock")))
+        return bool(
+            await self._client.exists(self._keys.participant(participant_id, "lock"))
+        )
 
     # Waiting-room bypass
 
@@ -649,7 +705,9 @@ class RedisSignalingState(SignalingState):
 
     @_unavailable_on_failure
     async def clear_waiting_room_bypass(self, participant_id: UUID) -> None:
-        await self._client.delete(self._keys.participant(participant_id, "skip_waiting_room"))
+        await self._client.delete(
+            self._keys.participant(participant_id, "skip_waiting_room")
+        )
 
     @_unavailable_on_failure
     async def has_waiting_room_bypass(self, participant_id: UUID) -> bool:
@@ -679,7 +737,12 @@ class RedisSignalingState(SignalingState):
     async def update_participant(
         self, room_id: UUID, participant_id: UUID, changes: Mapping[str, JsonValue]
     ) -> bool:
-        args = [self._keys.prefix, str(room_id), str(participant_id), *_flatten(changes)]
+        args = [
+            self._keys.prefix,
+            str(room_id),
+            str(participant_id),
+            *_flatten(changes),
+        ]
         return bool(await self._run("UPDATE_PARTICIPANT", args))
 
     @_unavailable_on_failure
@@ -693,7 +756,9 @@ class RedisSignalingState(SignalingState):
 
     @_unavailable_on_failure
     async def list_participants(self, room_id: UUID) -> dict[UUID, JsonObject]:
-        pids: list[str] = await self._client.zrange(self._keys.room(room_id, "participants"), 0, -1)
+        pids: list[str] = await self._client.zrange(
+            self._keys.room(room_id, "participants"), 0, -1
+        )
         if not pids:
             return {}
         async with self._client.pipeline(transaction=False) as pipe:
@@ -701,7 +766,11 @@ class RedisSignalingState(SignalingState):
                 pipe.hgetall(self._keys.room(room_id, f"participant:{pid}"))
             states = await pipe.execute()
         # A participant removed between the two reads has an empty hash.
-        return {UUID(pid): _decode_state(s) for pid, s in zip(pids, states, strict=True) if s}
+        return {
+            UUID(pid): _decode_state(s)
+            for pid, s in zip(pids, states, strict=True)
+            if s
+        }
 
     async def _detach(
         self,
@@ -731,12 +800,20 @@ class RedisSignalingState(SignalingState):
         self, room_id: UUID, participant_id: UUID, *, left_at: datetime
     ) -> Departure:
         return await self._detach(
-            room_id, participant_id, owner=self._instance_id, left_at=left_at, forget=False
+            room_id,
+            participant_id,
+            owner=self._instance_id,
+            left_at=left_at,
+            forget=False,
         )
 
     @_unavailable_on_failure
-    async def remove_participant(self, room_id: UUID, participant_id: UUID) -> Departure:
-        return await self._detach(room_id, participant_id, owner="", left_at=None, forget=True)
+    async def remove_participant(
+        self, room_id: UUID, participant_id: UUID
+    ) -> Departure:
+        return await self._detach(
+            room_id, participant_id, owner="", left_at=None, forget=True
+        )
 
     # Waiting room
 
@@ -787,11 +864,15 @@ class RedisSignalingState(SignalingState):
 
     @_unavailable_on_failure
     async def get_room_flag(self, room_id: UUID, flag: RoomFlag) -> bool | None:
-        return _flag_value(await self._client.hget(self._keys.room(room_id, "flags"), flag))
+        return _flag_value(
+            await self._client.hget(self._keys.room(room_id, "flags"), flag)
+        )
 
     @_unavailable_on_failure
     async def set_room_flag(self, room_id: UUID, flag: RoomFlag, value: bool) -> None:
-        await self._client.hset(self._keys.room(room_id, "flags"), flag, "1" if value else "0")
+        await self._client.hset(
+            self._keys.room(room_id, "flags"), flag, "1" if value else "0"
+        )
 
     @_unavailable_on_failure
     async def set_room_flag_if_absent(
@@ -810,7 +891,9 @@ class RedisSignalingState(SignalingState):
 
     @_unavailable_on_failure
     async def is_user_banned(self, room_id: UUID, user_id: UUID) -> bool:
-        banned = await self._client.sismember(self._keys.room(room_id, "banned"), str(user_id))
+        banned = await self._client.sismember(
+            self._keys.room(room_id, "banned"), str(user_id)
+        )
         return bool(banned)
 
     # Chat
@@ -827,7 +910,9 @@ class RedisSignalingState(SignalingState):
 
     @_unavailable_on_failure
     async def get_chat_history(self, room_id: UUID) -> list[StoredMessage]:
-        raw: list[str] = await self._client.lrange(self._keys.room(room_id, "chat"), 0, -1)
+        raw: list[str] = await self._client.lrange(
+            self._keys.room(room_id, "chat"), 0, -1
+        )
         return [StoredMessage.model_validate_json(item) for item in raw]
 
     @_unavailable_on_failure
@@ -844,7 +929,9 @@ class RedisSignalingState(SignalingState):
 
     @_unavailable_on_failure
     async def publish(self, room_id: UUID, message: RoomMessage) -> None:
-        await self._client.publish(self._keys.room(room_id, "messages"), message.model_dump_json())
+        await self._client.publish(
+            self._keys.room(room_id, "messages"), message.model_dump_json()
+        )
 
     @_unavailable_on_failure
     async def subscribe(
