@@ -283,6 +283,22 @@ async def test_participants_are_listed_in_join_order_with_their_state(
     assert await state.get_participant(room, bob) == control_state("Bob")
 
 
+async def test_join_order_is_exact_even_within_one_millisecond(
+    state: SignalingState,
+) -> None:
+    room = uuid4()
+    joined = [uuid4() for _ in range(12)]
+    waiting = [uuid4() for _ in range(12)]
+
+    for participant in joined:
+        await state.join_room(room, participant, control_state("P"))
+    for participant in waiting:
+        await state.enter_waiting_room(room, participant, control_state("W"))
+
+    assert list(await state.list_participants(room)) == joined
+    assert [w.participant_id for w in await state.list_waiting_room(room)] == waiting
+
+
 async def test_update_merges_into_known_participants_only(
     state: SignalingState,
 ) -> None:

@@ -1,29 +1,28 @@
 """Signaling state shared by several instances through Redis.
 
 Key layout (``P`` = the configured prefix, default ``parley:``; ids are
-canonical UUID strings, JSON values are UTF-8 text):
+canonical UUID strings; JSON values are UTF-8 text)::
 
-====================================  ======  =================================================
-``P ticket:<ticket>``                 string  TicketData JSON, ``PX`` 30 s, taken with ``GETDEL``
-``P resumption:<token>``              string  ResumptionData JSON, ``SET NX``/``XX`` ``PX`` 120 s
-``P participant:<pid>:lock``          string  ``<instance>:<nonce>`` of the runner holding it
-``P participant:<pid>:skip_waiting_room`` string ``1`` while an accepted participant may skip it
-``P room:<room>:participants``        zset    pid → first join (ms): everyone who joined
-``P room:<room>:participant:<pid>``   hash    public state: field → JSON value
-``P room:<room>:connected``           hash    pid → instance id, for every attached pid
-``P room:<room>:waiting``             zset    pid → arrival (ms), not yet accepted
-``P room:<room>:accepted``            zset    pid → arrival (ms), accepted, not entered
-``P room:<room>:waiting_control``     hash    pid → public state JSON of waiting pids
-``P room:<room>:flags``               hash    RoomFlag → ``1``/``0``
-``P room:<room>:banned``              set     banned user ids
-``P room:<room>:chat``                list    StoredMessage JSON, newest first, trimmed
-``P room:<room>:messages``            channel fan-out of RoomMessage JSON
-``P instances``                       set     instance ids that may own participants
-``P instance:<id>:alive``             string  heartbeat, ``PX`` heartbeat_ttl
-``P instance:<id>:participants``      set     ``<room>/<pid>`` attached through it
-``P instance:<id>:messages``          channel keeps the pub/sub connection subscribed
-``P sweeper:lock``                    string  held by the instance sweeping dead ones
-====================================  ======  =================================================
+    P ticket:<ticket>                      string   TicketData JSON, PX 30 s, taken with GETDEL
+    P resumption:<token>                   string   ResumptionData JSON, SET NX / XX, PX 120 s
+    P participant:<pid>:lock               string   "<instance>:<nonce>" of the runner holding it
+    P participant:<pid>:skip_waiting_room  string   "1" while an accepted participant may skip it
+    P room:<room>:participants             zset     pid -> join sequence; everyone who joined
+    P room:<room>:participant:<pid>        hash     public state: field -> JSON value
+    P room:<room>:connected                hash     pid -> instance id, every attached pid
+    P room:<room>:waiting                  zset     pid -> arrival sequence, not yet accepted
+    P room:<room>:accepted                 zset     pid -> arrival sequence, accepted, not entered
+    P room:<room>:waiting_control          hash     pid -> public state JSON of waiting pids
+    P room:<room>:flags                    hash     RoomFlag -> "1" / "0"
+    P room:<room>:banned                   set      banned user ids
+    P room:<room>:chat                     list     StoredMessage JSON, newest first, trimmed
+    P room:<room>:sequence                 string   counter ordering joins and arrivals
+    P room:<room>:messages                 channel  fan-out of RoomMessage JSON
+    P instances                            set      instance ids that may own participants
+    P instance:<id>:alive                  string   heartbeat, PX heartbeat_ttl
+    P instance:<id>:participants           set      "<room>/<pid>" attached through it
+    P instance:<id>:messages               channel  keeps the pub/sub connection subscribed
+    P sweeper:lock                         string   held by the instance sweeping dead ones
 
 Every ``room:<room>:*`` key is deleted together when the last attached
 participant leaves (inside the same Lua script, so a join cannot interleave).
@@ -145,10 +144,6 @@ def _being_cancelled() -> bool:
 
 def _ms(seconds: float) -> int:
     return max(1, round(seconds * 1000))
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _flatten(state: Mapping[str, JsonValue]) -> list[str]:
@@ -438,6 +433,8 @@ class RedisSignalingState(SignalingState):
     # Lifecycle
 
     async def start(self) -> None:
+        if self._closed:
+            raise RuntimeError("signaling state was closed")
         if self._tasks:
             return
         try:
@@ -723,7 +720,6 @@ class RedisSignalingState(SignalingState):
             str(participant_id),
             self._instance_id,
             _ms(self._timings.heartbeat_ttl),
-            _now_ms(),
         ]
 
     @_unavailable_on_failure

@@ -30,7 +30,13 @@ local function teardown(room)
     room_key(room, 'participants'), room_key(room, 'connected'),
     room_key(room, 'waiting'), room_key(room, 'accepted'),
     room_key(room, 'waiting_control'), room_key(room, 'flags'),
-    room_key(room, 'banned'), room_key(room, 'chat'))
+    room_key(room, 'banned'), room_key(room, 'chat'),
+    room_key(room, 'sequence'))
+end
+
+-- Orders joins and arrivals exactly (clock milliseconds would tie).
+local function next_sequence(room)
+  return redis.call('INCR', room_key(room, 'sequence'))
 end
 
 -- Register `pid` as attached to `room` through `instance`.
@@ -90,17 +96,20 @@ end
 JOIN_ROOM: Final = (
     _HELPERS
     + r"""
--- ARGV: prefix, room, pid, instance, heartbeat ttl ms, now ms, field, value, ...
+-- ARGV: prefix, room, pid, instance, heartbeat ttl ms, field, value, ...
 local room, pid = ARGV[2], ARGV[3]
 attach(room, pid, ARGV[4], ARGV[5])
 redis.call('ZREM', room_key(room, 'waiting'), pid)
 redis.call('ZREM', room_key(room, 'accepted'), pid)
 redis.call('HDEL', room_key(room, 'waiting_control'), pid)
-redis.call('ZADD', room_key(room, 'participants'), 'NX', ARGV[6], pid)
+local participants = room_key(room, 'participants')
+if not redis.call('ZSCORE', participants, pid) then
+  redis.call('ZADD', participants, next_sequence(room), pid)
+end
 local participant = room_key(room, 'participant:' .. pid)
 redis.call('DEL', participant)
-if #ARGV > 6 then
-  redis.call('HSET', participant, unpack(ARGV, 7))
+if #ARGV > 5 then
+  redis.call('HSET', participant, unpack(ARGV, 6))
 end
 return 1
 """
@@ -109,12 +118,15 @@ return 1
 ENTER_WAITING_ROOM: Final = (
     _HELPERS
     + r"""
--- ARGV: prefix, room, pid, instance, heartbeat ttl ms, now ms, control JSON
+-- ARGV: prefix, room, pid, instance, heartbeat ttl ms, control JSON
 local room, pid = ARGV[2], ARGV[3]
 attach(room, pid, ARGV[4], ARGV[5])
 redis.call('ZREM', room_key(room, 'accepted'), pid)
-redis.call('ZADD', room_key(room, 'waiting'), 'NX', ARGV[6], pid)
-redis.call('HSET', room_key(room, 'waiting_control'), pid, ARGV[7])
+local waiting = room_key(room, 'waiting')
+if not redis.call('ZSCORE', waiting, pid) then
+  redis.call('ZADD', waiting, next_sequence(room), pid)
+end
+redis.call('HSET', room_key(room, 'waiting_control'), pid, ARGV[6])
 return 1
 """
 )
