@@ -13,9 +13,10 @@ from uuid import uuid4
 
 import pytest
 from redis.asyncio import Redis
+from redis.client import Redis as SyncRedis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from state_helpers import delete_keys
 
-import redis
 from parley.signaling.state import (
     LivenessTimings,
     MemorySignalingState,
@@ -28,10 +29,10 @@ REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    client = SyncRedis.from_url(REDIS_URL, socket_connect_timeout=1)
     try:
         client.ping()
-    except redis.ConnectionError as exc:
+    except RedisConnectionError as exc:
         pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
     finally:
         client.close()

@@ -62,6 +62,9 @@ from pydantic import JsonValue
 from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
 from redis.asyncio.client import PubSub
 from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from parley.signaling.messages import control, moderation
@@ -93,7 +96,6 @@ from parley.signaling.state.base import (
 )
 from parley.signaling.state.errors import StateUnavailable
 from parley.signaling.state.fanout import RoomMessage, Subscription
-from redis import exceptions as redis_errors
 
 logger = logging.getLogger(__name__)
 
@@ -114,9 +116,9 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
 _UNAVAILABLE_ERRORS: Final = (
-    redis_errors.ConnectionError,  # includes BusyLoadingError, pool exhaustion
-    redis_errors.TimeoutError,
-    redis_errors.ReadOnlyError,  # a replica during failover
+    RedisConnectionError,  # includes BusyLoadingError, pool exhaustion
+    RedisTimeoutError,
+    ReadOnlyError,  # a replica during failover
     OSError,
 )
 
@@ -295,7 +297,7 @@ class _PubSubHub:
                     ping_sent_at is not None
                     and now - ping_sent_at > PUBSUB_PING_INTERVAL
                 ):
-                    raise redis_errors.TimeoutError("no answer to PING on pub/sub")
+                    raise RedisTimeoutError("no answer to PING on pub/sub")
         except asyncio.CancelledError:
             raise
         except Exception as exc:
