@@ -60,11 +60,7 @@ from uuid import UUID
 
 from pydantic import JsonValue
 from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
-from redis.asyncio.client import PubSub
 from redis.backoff import ExponentialBackoff, NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ReadOnlyError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from parley.signaling.messages import control, moderation
@@ -96,6 +92,11 @@ from parley.signaling.state.base import (
 )
 from parley.signaling.state.errors import StateUnavailable
 from parley.signaling.state.fanout import RoomMessage, Subscription
+from parley.signaling.state.redis_pubsub import (
+    UNAVAILABLE_ERRORS,
+    PubSubHub,
+    being_cancelled,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -105,22 +106,10 @@ COMMAND_TIMEOUT: Final = 2.0
 POOL_TIMEOUT: Final = 2.0
 """Seconds to wait for a free pooled connection before giving up."""
 DEFAULT_MAX_CONNECTIONS: Final = 64
-SUBSCRIBE_TIMEOUT: Final = 2.0
-PUBSUB_POLL_INTERVAL: Final = 1.0
-PUBSUB_PING_INTERVAL: Final = 5.0
-"""The pub/sub connection is pinged this often; no pong within the same time
-again counts as a lost connection (a half-open TCP connection never errors)."""
 _LOCK_RETRY_DELAY: Final = 0.1
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-
-_UNAVAILABLE_ERRORS: Final = (
-    RedisConnectionError,  # includes BusyLoadingError, pool exhaustion
-    RedisTimeoutError,
-    ReadOnlyError,  # a replica during failover
-    OSError,
-)
 
 
 def _unavailable_on_failure(
@@ -132,16 +121,10 @@ def _unavailable_on_failure(
     async def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
         try:
             return await func(*args, **kwargs)
-        except _UNAVAILABLE_ERRORS as exc:
+        except UNAVAILABLE_ERRORS as exc:
             raise StateUnavailable(f"redis unavailable: {exc}") from exc
 
     return wrapper
-
-
-def _being_cancelled() -> bool:
-    """Whether the current task was asked to stop, even if redis-py masked it."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 def _ms(seconds: float) -> int:
@@ -181,172 +164,6 @@ class _Keys:
 
     def instance(self, instance_id: str, suffix: str) -> str:
         return f"{self.prefix}instance:{instance_id}:{suffix}"
-
-
-class _PubSubHub:
-    """One pub/sub connection per process, multiplexing every room channel."""
-
-    def __init__(self, client: Redis, control_channel: str) -> None:
-        self._client = client
-        self._control_channel = control_channel
-        self._pubsub: PubSub | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._subscribers: dict[str, set[Subscription]] = {}
-        self._confirmations: dict[str, asyncio.Future[None]] = {}
-        # Serialises (un)subscribe commands so each confirmation is unambiguous.
-        self._lock = asyncio.Lock()
-
-    async def add(self, channel: str, subscription: Subscription) -> None:
-        async with self._lock:
-            pubsub = await self._connected()
-            subscribers = self._subscribers.get(channel)
-            if subscribers is not None:
-                subscribers.add(subscription)
-                return
-            # Registered before SUBSCRIBE: a message right after the
-            # confirmation must find its subscriber.
-            self._subscribers[channel] = {subscription}
-            try:
-                await self._subscribe(pubsub, channel)
-            except BaseException:
-                self._subscribers.pop(channel, None)
-                raise
-
-    async def remove(self, channel: str, subscription: Subscription) -> None:
-        async with self._lock:
-            subscribers = self._subscribers.get(channel)
-            if subscribers is None or subscription not in subscribers:
-                return
-            subscribers.discard(subscription)
-            if subscribers:
-                return
-            del self._subscribers[channel]
-            if self._pubsub is not None:
-                try:
-                    await self._pubsub.unsubscribe(channel)
-                except _UNAVAILABLE_ERRORS:
-                    logger.warning("could not unsubscribe %s", channel, exc_info=True)
-
-    async def aclose(self) -> None:
-        for subscribers in list(self._subscribers.values()):
-            for subscription in list(subscribers):
-                await subscription.aclose()
-        await self._shut_down()
-
-    async def _connected(self) -> PubSub:
-        if self._pubsub is not None:
-            return self._pubsub
-        pubsub = self._client.pubsub()
-        self._pubsub = pubsub
-        try:
-            # The first SUBSCRIBE opens the connection the reader then reads.
-            confirmation = self._expect_confirmation(self._control_channel)
-            await pubsub.subscribe(self._control_channel)
-            self._reader = asyncio.create_task(
-                self._read(pubsub), name="signaling-pubsub-reader"
-            )
-            await self._await_confirmation(self._control_channel, confirmation)
-        except BaseException:
-            await self._shut_down()
-            raise
-        return pubsub
-
-    async def _subscribe(self, pubsub: PubSub, channel: str) -> None:
-        confirmation = self._expect_confirmation(channel)
-        try:
-            await pubsub.subscribe(channel)
-        except BaseException:
-            self._confirmations.pop(channel, None)
-            raise
-        await self._await_confirmation(channel, confirmation)
-
-    def _expect_confirmation(self, channel: str) -> asyncio.Future[None]:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._confirmations[channel] = future
-        return future
-
-    async def _await_confirmation(
-        self, channel: str, confirmation: asyncio.Future[None]
-    ) -> None:
-        try:
-            await asyncio.wait_for(confirmation, SUBSCRIBE_TIMEOUT)
-        except TimeoutError:
-            raise StateUnavailable(
-                f"redis did not confirm subscribing {channel}"
-            ) from None
-        finally:
-            self._confirmations.pop(channel, None)
-
-    async def _read(self, pubsub: PubSub) -> None:
-        loop = asyncio.get_running_loop()
-        last_heard = loop.time()
-        ping_sent_at: float | None = None
-        try:
-            while True:
-                message = await pubsub.get_message(timeout=PUBSUB_POLL_INTERVAL)
-                now = loop.time()
-                if message is not None:
-                    last_heard = now
-                    self._handle(message)
-                if ping_sent_at is not None and last_heard >= ping_sent_at:
-                    ping_sent_at = None
-                if ping_sent_at is None and now - last_heard >= PUBSUB_PING_INTERVAL:
-                    await pubsub.ping()
-                    ping_sent_at = now
-                elif (
-                    ping_sent_at is not None
-                    and now - ping_sent_at > PUBSUB_PING_INTERVAL
-                ):
-                    raise RedisTimeoutError("no answer to PING on pub/sub")
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            if _being_cancelled():
-                raise
-            logger.error("signaling pub/sub connection lost: %s", exc)
-            self._fail_everything(StateUnavailable(f"pub/sub connection lost: {exc}"))
-            if self._pubsub is pubsub:
-                self._pubsub = None
-                self._reader = None
-            await pubsub.aclose()
-
-    def _handle(self, message: Mapping[str, Any]) -> None:
-        kind = message["type"]
-        channel = message["channel"]
-        if kind == "subscribe":
-            future = self._confirmations.get(channel)
-            if future is not None and not future.done():
-                future.set_result(None)
-        elif kind == "message":
-            subscribers = self._subscribers.get(channel)
-            if not subscribers:
-                return
-            try:
-                room_message = RoomMessage.model_validate_json(message["data"])
-            except ValueError:
-                logger.error("dropping malformed message on %s", channel, exc_info=True)
-                return
-            for subscription in list(subscribers):
-                subscription.deliver(room_message)
-
-    def _fail_everything(self, error: StateUnavailable) -> None:
-        for subscribers in self._subscribers.values():
-            for subscription in subscribers:
-                subscription.fail(error)
-        self._subscribers.clear()
-        for future in self._confirmations.values():
-            if not future.done():
-                future.set_exception(error)
-
-    async def _shut_down(self) -> None:
-        reader, pubsub = self._reader, self._pubsub
-        self._reader = None
-        self._pubsub = None
-        if reader is not None:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
-        if pubsub is not None:
-            await pubsub.aclose()
 
 
 class RedisSignalingState(SignalingState):
@@ -395,7 +212,7 @@ class RedisSignalingState(SignalingState):
                 client_name=f"parley-pubsub-{self._instance_id}",
             )
         )
-        self._hub = _PubSubHub(
+        self._hub = PubSubHub(
             self._pubsub_client, self._keys.instance(self._instance_id, "messages")
         )
         self._scripts = {
@@ -483,7 +300,7 @@ class RedisSignalingState(SignalingState):
                 await self._run(
                     "FORGET_INSTANCE", [self._keys.prefix, self._instance_id]
                 )
-            except (StateUnavailable, *_UNAVAILABLE_ERRORS):
+            except (StateUnavailable, *UNAVAILABLE_ERRORS):
                 logger.warning(
                     "could not release participants; sweepers will", exc_info=True
                 )
@@ -516,7 +333,7 @@ class RedisSignalingState(SignalingState):
             try:
                 await action()
             except Exception as exc:
-                if _being_cancelled():
+                if being_cancelled():
                     raise
                 if isinstance(exc, StateUnavailable):
                     logger.warning("signaling %s failed: %s", what, exc)
