@@ -1,0 +1,58 @@
+"""Signaling state: tickets, resumption, presence and fan-out, in memory or Redis."""
+
+from parley.signaling.state.base import (
+    CHAT_HISTORY_LIMIT,
+    PARTICIPANT_LOCK_REFRESH_INTERVAL,
+    PARTICIPANT_LOCK_TTL,
+    RESUMPTION_REFRESH_INTERVAL,
+    RESUMPTION_TTL,
+    TICKET_TTL,
+    WAITING_ROOM_BYPASS_TTL,
+    Departure,
+    JsonObject,
+    LivenessTimings,
+    Participation,
+    PresenceStatus,
+    ResumptionData,
+    RoomFlag,
+    SignalingState,
+    TicketData,
+    WaitingParticipant,
+)
+from parley.signaling.state.errors import (
+    StateError,
+    StateUnavailable,
+    SubscriptionOverflow,
+)
+from parley.signaling.state.factory import create_state
+from parley.signaling.state.fanout import RoomMessage, Subscription
+from parley.signaling.state.memory import MemorySignalingState
+from parley.signaling.state.redis import RedisSignalingState
+
+__all__ = [
+    "CHAT_HISTORY_LIMIT",
+    "PARTICIPANT_LOCK_REFRESH_INTERVAL",
+    "PARTICIPANT_LOCK_TTL",
+    "RESUMPTION_REFRESH_INTERVAL",
+    "RESUMPTION_TTL",
+    "TICKET_TTL",
+    "WAITING_ROOM_BYPASS_TTL",
+    "Departure",
+    "JsonObject",
+    "LivenessTimings",
+    "MemorySignalingState",
+    "Participation",
+    "PresenceStatus",
+    "RedisSignalingState",
+    "ResumptionData",
+    "RoomFlag",
+    "RoomMessage",
+    "SignalingState",
+    "StateError",
+    "StateUnavailable",
+    "Subscription",
+    "SubscriptionOverflow",
+    "TicketData",
+    "WaitingParticipant",
+    "create_state",
+]
