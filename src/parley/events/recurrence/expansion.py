@@ -10,6 +10,7 @@ has been produced, none at or after it has.
 from __future__ import annotations
 
 import calendar
+import functools
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,9 +20,15 @@ from zoneinfo import ZoneInfo
 from parley.events.recurrence.content_lines import wall_to_instant
 from parley.events.recurrence.rules import Frequency, RecurrenceRule
 
-# One unit is one candidate day (times one per time of day) examined. The largest
-# period (a year of days at 24 times each) costs 8784 units, well under this.
-DEFAULT_MAX_WORK = 100_000
+# Work is metered in units of roughly a microsecond of CPU: a period costs
+# PERIOD_COST, each candidate day examined DAY_COST, each wall time produced
+# (resolved to UTC, merged) WALL_COST. The default bound keeps any one engine
+# call near 0.2 s and still covers about 60 years of a daily rule or 300 of a
+# yearly one; the largest single period (366 days x 24 times) costs ~45 000.
+PERIOD_COST = 3
+DAY_COST = 1
+WALL_COST = 5
+DEFAULT_MAX_WORK = 200_000
 
 # Python bounds UTC offsets to under a day, so a wall time and its instant are
 # less than a day apart, and two offsets differ by less than two days.
@@ -96,6 +103,15 @@ def _days_in_year(year: int) -> int:
     return 366 if calendar.isleap(year) else 365
 
 
+def _month_length(day: date) -> int:
+    return calendar.monthrange(day.year, day.month)[1]
+
+
+def _day_of_year(day: date) -> int:
+    return day.toordinal() - date(day.year, 1, 1).toordinal() + 1
+
+
+@functools.lru_cache(maxsize=256)
 def _first_week_start(year: int, week_start: int) -> int:
     """Ordinal of the first day of week 1: the WKST-based week holding 4 January."""
     fourth = date(year, 1, 4)
@@ -142,6 +158,14 @@ class RuleExpander:
                 self.month_days = frozenset({wall.day})
         # Ordinals count within the month for MONTHLY and for YEARLY with BYMONTH.
         self.nth_in_month = freq is Frequency.MONTHLY or bool(rule.by_month)
+        self._filters = bool(
+            self.months
+            or self.month_days
+            or self.year_days
+            or self.week_numbers
+            or self.weekdays
+            or self.nth_weekdays
+        )
         self.times = tuple(
             sorted(
                 time(hour, minute, second)
@@ -193,13 +217,16 @@ class RuleExpander:
     def candidates(self, start: date) -> tuple[list[datetime], int]:
         """Wall times of the period starting at ``start`` and the work they cost."""
         days = self._candidate_days(start)
-        matching = [day for day in days if self._day_matches(day)]
+        matching = (
+            [day for day in days if self._day_matches(day)] if self._filters else days
+        )
         walls = [
             datetime.combine(day, moment) for day in matching for moment in self.times
         ]
+        cost = PERIOD_COST + DAY_COST * len(days) + WALL_COST * len(walls)
         if self.rule.by_set_pos:
             walls = self._select_positions(walls)
-        return walls, max(1, len(days) * len(self.times))
+        return walls, cost
 
     def _candidate_days(self, start: date) -> list[date]:
         freq = self.rule.freq
@@ -243,15 +270,12 @@ class RuleExpander:
         """Whether ``day`` passes every BYxxx filter (expansion == filtering here)."""
         if self.months and day.month not in self.months:
             return False
-        month_length = calendar.monthrange(day.year, day.month)[1]
         if self.month_days and not _matches_either_end(
-            day.day, month_length, self.month_days
+            day.day, _month_length(day), self.month_days
         ):
             return False
-        day_of_year = day.timetuple().tm_yday
-        year_length = _days_in_year(day.year)
         if self.year_days and not _matches_either_end(
-            day_of_year, year_length, self.year_days
+            _day_of_year(day), _days_in_year(day.year), self.year_days
         ):
             return False
         if self.week_numbers and not self._week_matches(day):
@@ -261,16 +285,16 @@ class RuleExpander:
         weekday = day.weekday()
         if weekday in self.weekdays:
             return True
+        if not self.nth_weekdays:
+            return False
         if self.nth_in_month:
-            position, length = day.day, month_length
+            position, length = day.day, _month_length(day)
         else:
-            position, length = day_of_year, year_length
+            position, length = _day_of_year(day), _days_in_year(day.year)
         forward = (position - 1) // 7 + 1
         backward = -((length - position) // 7 + 1)
-        return (weekday, forward) in self.nth_weekdays or (
-            weekday,
-            backward,
-        ) in self.nth_weekdays
+        nth = self.nth_weekdays
+        return (weekday, forward) in nth or (weekday, backward) in nth
 
     def _week_matches(self, day: date) -> bool:
         try:
@@ -313,33 +337,29 @@ def rule_instants(
     index = 0
     if from_instant is not None and rule.count is None:
         index = expander.period_index_near(from_instant)
-    pending: list[
-        datetime
-    ] = []  # min-heap: wall order is not instant order in DST gaps
+    pending: list[datetime] = []  # a heap: in DST gaps wall order is not UTC order
     last_produced: datetime | None = None
+    until = rule.until
     while True:
         start = expander.period_start(index)
-        frontier = (
-            _LATEST_INSTANT
-            if start is None
-            else _shifted(datetime.combine(start, time(), tzinfo=UTC), -_OFFSET_BOUND)
-        )
-        finished = start is None or (rule.until is not None and frontier > rule.until)
-        # Later periods cannot produce anything before the frontier: release it.
-        while pending and (finished or pending[0] < frontier):
-            instant = heapq.heappop(pending)
-            if instant == last_produced:
-                continue
-            last_produced = instant
-            yield instant
-            if remaining is not None:
-                remaining -= 1
-                if remaining == 0:
-                    return
-        if finished or start is None:
-            return
+        if start is None or pending or until is not None:
+            # Nothing from this period on can be earlier than the frontier.
+            frontier = _LATEST_INSTANT if start is None else _frontier(start)
+            finished = start is None or (until is not None and frontier > until)
+            while pending and (finished or pending[0] < frontier):
+                instant = heapq.heappop(pending)
+                if instant == last_produced:
+                    continue
+                last_produced = instant
+                yield instant
+                if remaining is not None:
+                    remaining -= 1
+                    if remaining == 0:
+                        return
+            if finished or start is None:
+                return
         if budget.remaining <= 0:
-            raise OutOfWork(frontier)
+            raise OutOfWork(_frontier(start))
         walls, cost = expander.candidates(start)
         budget.spend(cost)
         for wall in walls:
@@ -349,10 +369,18 @@ def rule_instants(
                 continue
             if instant < anchor.instant or (counts_start and instant == anchor.instant):
                 continue
-            if rule.until is not None and instant > rule.until:
+            if until is not None and instant > until:
                 continue
             heapq.heappush(pending, instant)
         index += 1
+
+
+def _frontier(period_start: date) -> datetime:
+    """Lower bound for the instants of a period starting on ``period_start``."""
+    midnight = datetime(
+        period_start.year, period_start.month, period_start.day, tzinfo=UTC
+    )
+    return _shifted(midnight, -_OFFSET_BOUND)
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,8 @@ def parse_recurrence(
     except OverflowError:
         raise RecurrenceError("starts_at is out of the supported range") from None
 
+    # One budget for all of parsing, so a hostile pattern costs one bound, not five.
+    budget = WorkBudget(max_work)
     rules: list[RecurrenceRule] = []
     exclusion_rules: list[RecurrenceRule] = []
     extra: set[datetime] = set()
@@ -101,7 +103,7 @@ def parse_recurrence(
         line = split_content_line(text, number)
         if line.name in (PropertyName.RRULE, PropertyName.EXRULE):
             rule = parse_rule(line, start=start, is_all_day=is_all_day)
-            _reject_rule_without_matches(rule, anchor, line.where, max_work)
+            _reject_rule_without_matches(rule, anchor, line.where, budget)
             (rules if line.name is PropertyName.RRULE else exclusion_rules).append(rule)
             continue
         instants = parse_date_list(line, is_all_day=is_all_day, zone=zone)
@@ -127,9 +129,7 @@ def parse_recurrence(
         excluded_starts=frozenset(excluded),
         first_start=start,
     )
-    instants = set_instants(
-        _components(provisional), budget=WorkBudget(max_work), from_instant=None
-    )
+    instants = set_instants(_components(provisional), budget=budget, from_instant=None)
     try:
         first = next(instants, None)
     except OutOfWork:
@@ -252,26 +252,32 @@ def _components(rset: RecurrenceSet) -> SetComponents:
 
 
 def _reject_rule_without_matches(
-    rule: RecurrenceRule, anchor: Anchor, where: str, max_work: int
+    rule: RecurrenceRule, anchor: Anchor, where: str, budget: WorkBudget
 ) -> None:
-    """Reject a rule whose pattern matches nothing within the work bound.
+    """Reject a rule whose pattern matches no date at all.
 
     Such a rule (say BYMONTHDAY=30;BYMONTH=2) is valid RFC 5545 but certainly a
-    mistake, and every later expansion would burn the whole budget on it.
+    mistake, and every later expansion would burn its whole budget on it. The
+    probe ignores COUNT and UNTIL, so a rule that ends before its first match
+    (leaving only DTSTART) is still accepted; it fails only when the pattern
+    finds nothing within the work bound or before the end of the datetime range.
     """
+    unbounded = replace(rule, count=None, until=None)
     instants = rule_instants(
-        RuleExpander(rule, anchor),
-        budget=WorkBudget(max_work),
+        RuleExpander(unbounded, anchor),
+        budget=budget,
         from_instant=None,
         counts_start=False,
     )
     try:
-        next(instants, None)
+        first = next(instants, None)
     except OutOfWork:
+        first = None
+    if first is None:
         raise RecurrenceError(
             f"{where}: the rule matches no date in the foreseeable future; "
-            "check BYMONTH/BYMONTHDAY/BYDAY/BYSETPOS"
-        ) from None
+            "check BYMONTH, BYMONTHDAY, BYDAY and BYSETPOS"
+        )
 
 
 def _as_utc(moment: datetime, name: str) -> datetime:
