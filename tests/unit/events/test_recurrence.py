@@ -408,6 +408,16 @@ def test_byday_mixing_plain_and_ordinal_entries_is_a_union() -> None:
     ]
 
 
+def test_weekly_bysetpos_selects_from_the_whole_first_week() -> None:
+    # Week of Mon 2 Jan 2017: BYSETPOS=1 of {Mon 2, Thu 5} is Mon 2, before
+    # DTSTART, so the first week adds nothing beyond DTSTART itself. dateutil
+    # starts the first week's set at DTSTART and would pick Thu 5.
+    rset = timed(
+        ["RRULE:FREQ=WEEKLY;BYDAY=MO,TH;BYSETPOS=1;COUNT=3"], "2017-01-04 09:00", BERLIN
+    )
+    assert dates(listed(rset)) == ["2017-01-04", "2017-01-09", "2017-01-16"]
+
+
 def test_byweekno_without_byday_uses_start_weekday() -> None:
     # Like every part the rule leaves open, the weekday comes from DTSTART
     # (RFC 5545 3.3.10); dateutil would list all seven days of week 20.

@@ -16,14 +16,13 @@ from parley.events.recurrence.content_lines import (
 from parley.events.recurrence.errors import RecurrenceError
 from parley.events.recurrence.expansion import (
     DEFAULT_MAX_WORK,
-    Anchor,
     OutOfWork,
-    RuleExpander,
     SetComponents,
     WorkBudget,
     rule_instants,
     set_instants,
 )
+from parley.events.recurrence.periods import Anchor, RuleExpander
 from parley.events.recurrence.rules import RecurrenceRule, parse_rule
 
 _ONE_SECOND = timedelta(seconds=1)
