@@ -37,8 +37,12 @@ FAR_FUTURE = datetime(2200, 1, 1, tzinfo=UTC)
 HOSTILE_SECONDS = 3.0
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, *rest: int
+) -> datetime:
+    """UTC datetime; ``rest`` is seconds and microseconds."""
+    second, microsecond = (*rest, 0, 0)[:2]
+    return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
 
 
 def at(zone: str, text: str) -> datetime:
@@ -889,28 +893,35 @@ def test_invalid_all_day_patterns_are_rejected(lines: list[str], message: str) -
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("start", "timezone", "is_all_day", "message"),
     [
-        ({"timezone": "Mars/Olympus"}, "timezone: unknown time zone 'Mars/Olympus'"),
-        ({"timezone": "localtime"}, "unknown time zone 'localtime'"),
-        ({"timezone": "../etc/passwd"}, "unknown time zone"),
-        ({"start": utc(2024, 1, 1, 9, 0, 0, 5)}, "whole second"),
         (
-            {"start": utc(2024, 1, 1, 9), "is_all_day": True},
-            "all-day events must start at 00:00",
+            utc(2024, 1, 1, 9),
+            "Mars/Olympus",
+            False,
+            "timezone: unknown time zone 'Mars/Olympus'",
         ),
+        (utc(2024, 1, 1, 9), "localtime", False, "unknown time zone 'localtime'"),
+        (utc(2024, 1, 1, 9), "../etc/passwd", False, "unknown time zone"),
+        (utc(2024, 1, 1, 9, 0, 0, 5), BERLIN, False, "whole second"),
+        (utc(2024, 1, 1, 9), BERLIN, True, "all-day events must start at 00:00"),
     ],
 )
-def test_invalid_event_parameters(kwargs: dict[str, object], message: str) -> None:
-    arguments: dict[str, object] = {
-        "start": utc(2024, 1, 1, 9),
-        "timezone": BERLIN,
-        "is_all_day": False,
-        **kwargs,
-    }
+def test_invalid_event_parameters(
+    start: datetime, timezone: str, is_all_day: bool, message: str
+) -> None:
     with pytest.raises(RecurrenceError) as error:
-        parse_recurrence(["RRULE:FREQ=DAILY"], **arguments)  # type: ignore[arg-type]
+        parse_recurrence(
+            ["RRULE:FREQ=DAILY"], start=start, timezone=timezone, is_all_day=is_all_day
+        )
     assert message in str(error.value)
+
+
+def test_a_single_string_is_not_a_pattern() -> None:
+    with pytest.raises(TypeError, match="not one string"):
+        parse_recurrence(
+            "RRULE:FREQ=DAILY", start=utc(2024, 1, 1), timezone=BERLIN, is_all_day=False
+        )
 
 
 def test_recurrence_error_is_a_value_error() -> None:
@@ -1029,8 +1040,27 @@ def test_limit_truncates_and_paging_resumes_without_gaps_or_repeats() -> None:
     assert len(everything) == 39  # 13 weeks x 3, one added, one removed
 
 
-def test_paging_also_resumes_after_running_out_of_work() -> None:
-    rset = timed(["RRULE:FREQ=DAILY;BYHOUR=9,12,15"], START, BERLIN)
+@pytest.mark.parametrize(
+    "lines",
+    [
+        pytest.param(["RRULE:FREQ=DAILY;BYHOUR=9,12,15"], id="dense-daily"),
+        pytest.param(
+            [
+                "RRULE:FREQ=WEEKLY;BYDAY=MO,WE",
+                "RRULE:FREQ=MONTHLY;BYMONTHDAY=1,15",
+                "EXRULE:FREQ=WEEKLY;BYDAY=WE",
+                "RDATE:20240110T120000Z",
+            ],
+            id="merged-rules-with-exrule",
+        ),
+        pytest.param(
+            ["RRULE:FREQ=DAILY;UNTIL=20240215T000000Z", "EXDATE:20240105T080000Z"],
+            id="until-and-exdate",
+        ),
+    ],
+)
+def test_paging_also_resumes_after_running_out_of_work(lines: list[str]) -> None:
+    rset = timed(lines, START, BERLIN)
     window_end = at(BERLIN, "2024-03-01 00:00")
     everything = listed(rset, window_end=window_end)
     collected: list[datetime] = []
@@ -1038,7 +1068,7 @@ def test_paging_also_resumes_after_running_out_of_work() -> None:
     pages = 0
     while cursor is not None:
         page = occurrences(
-            rset, window_start=cursor, window_end=window_end, limit=10_000, max_work=300
+            rset, window_start=cursor, window_end=window_end, limit=10_000, max_work=100
         )
         collected.extend(page.starts)
         cursor = page.resume_from

@@ -53,7 +53,7 @@ class Anchor:
 
     def to_wall(self, instant: datetime) -> datetime:
         if self.zone is None:
-            return instant.replace(tzinfo=None)
+            return instant.astimezone(UTC).replace(tzinfo=None)
         return instant.astimezone(self.zone).replace(tzinfo=None)
 
 

@@ -74,8 +74,10 @@ def parse_recurrence(
 
     Raises :class:`RecurrenceError` naming the line and part at fault, including
     when the pattern yields no occurrence (within ``max_work``). Raises
-    ``ValueError`` if ``start`` is naive.
+    ``ValueError`` if ``start`` is naive and ``TypeError`` if ``lines`` is a str.
     """
+    if isinstance(lines, str):  # a str is a Sequence[str] of characters
+        raise TypeError("lines must be a list of pattern lines, not one string")
     start = _as_utc(start, "start")
     if start.microsecond:
         raise RecurrenceError("starts_at must be a whole second")
