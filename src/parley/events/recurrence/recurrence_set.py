@@ -156,6 +156,8 @@ def occurrences(
 
     Work is bounded by ``max_work`` units whatever the pattern; a page cut
     short by either bound has ``truncated`` set and says where to resume.
+    Every page makes progress when ``max_work`` is at least three times the
+    costliest single period, which the default always is.
     """
     window_start = _as_utc(window_start, "window_start")
     window_end = _as_utc(window_end, "window_end")
