@@ -855,6 +855,12 @@ TIMED_ERRORS = [
         ["EXDATE:20240132T080000Z"],
         "line 1 (EXDATE): invalid date-time '20240132T080000Z'",
     ),
+    # Digits from other scripts are not RFC 5545 digits.
+    (
+        ["RDATE:\u0662\u0660\u0662\u0664\u0660\u0661\u0660\u0662T080000Z"],
+        "malformed date-time",
+    ),
+    (["RRULE:FREQ=DAILY;COUNT=\u0663"], "COUNT=\u0663 must be a positive integer"),
 ]
 
 
@@ -903,6 +909,8 @@ def test_invalid_all_day_patterns_are_rejected(lines: list[str], message: str) -
         ),
         (utc(2024, 1, 1, 9), "localtime", False, "unknown time zone 'localtime'"),
         (utc(2024, 1, 1, 9), "../etc/passwd", False, "unknown time zone"),
+        (utc(2024, 1, 1, 9), "Europe", False, "unknown time zone 'Europe'"),
+        (utc(2024, 1, 1, 9), "zone.tab", False, "unknown time zone 'zone.tab'"),
         (utc(2024, 1, 1, 9, 0, 0, 5), BERLIN, False, "whole second"),
         (utc(2024, 1, 1, 9), BERLIN, True, "all-day events must start at 00:00"),
     ],
@@ -1269,6 +1277,10 @@ def test_parse_instance_id(text: str, expected: datetime) -> None:
         ("20240705T170242+01", "is not of the form"),
         ("20240705T170242+01:00", "is not of the form"),
         ("20240705T170242.5Z", "is not of the form"),
+        (
+            "\u0662\u0660\u0662\u0664\u0660\u0667\u0660\u0665T170242Z",
+            "is not of the form",
+        ),
         ("20240230T170242Z", "is not a valid date"),
         ("20240705T250000Z", "is not a valid date"),
         ("20240705T170242+2400", "invalid UTC offset"),

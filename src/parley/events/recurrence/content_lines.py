@@ -41,10 +41,13 @@ class ContentLine:
         return f"line {self.number} ({self.name})"
 
 
+# ASCII classes throughout: \d would also accept other scripts' digits.
 _NAME_RE = re.compile(r"[A-Za-z0-9-]+")
 _PARAM_RE = re.compile(r';([A-Za-z0-9-]+)=("[^"]*"|[^";:,]*)')
-_DATE_RE = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_DATE_TIME_RE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z?)")
+_DATE_RE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})")
+_DATE_TIME_RE = re.compile(
+    r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})(Z?)"
+)
 _FORBIDDEN_PROPERTIES = {
     "DTSTART": "DTSTART is not allowed; the first occurrence comes from starts_at",
     "DTEND": "DTEND is not allowed; the duration comes from starts_at and ends_at",
@@ -117,7 +120,9 @@ def load_zone(name: str, where: str) -> ZoneInfo:
         raise RecurrenceError(f"{where}: unknown time zone {name!r}")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # Besides unknown keys: malformed keys (ValueError) and directories such as
+    # "Europe" (IsADirectoryError) or data files such as "zone.tab" (ValueError).
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise RecurrenceError(f"{where}: unknown time zone {name!r}") from None
 
 

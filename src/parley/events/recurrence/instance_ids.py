@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from parley.events.recurrence.errors import RecurrenceError
 
 _INSTANCE_ID_RE = re.compile(
-    r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:(Z)|([+-])(\d{2})(\d{2}))"
+    r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})"
+    r"(?:(Z)|([+-])([0-9]{2})([0-9]{2}))"  # Z, or an offset such as +0100
 )
 
 

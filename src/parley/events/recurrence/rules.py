@@ -67,10 +67,10 @@ class RecurrenceRule:
         return self.count is not None or self.until is not None
 
 
-_POSITIVE_INT_RE = re.compile(r"\d+")
-_SIGNED_INT_RE = re.compile(r"[+-]?\d{1,3}")
-_BYDAY_RE = re.compile(r"([+-]?\d{1,2})?([A-Z]{2})")
-_DATE_ONLY_RE = re.compile(r"\d{8}")
+_POSITIVE_INT_RE = re.compile(r"[0-9]+")
+_SIGNED_INT_RE = re.compile(r"[+-]?[0-9]{1,3}")
+_BYDAY_RE = re.compile(r"([+-]?[0-9]{1,2})?([A-Z]{2})")
+_DATE_ONLY_RE = re.compile(r"[0-9]{8}")
 _TIME_PARTS = ("BYHOUR", "BYMINUTE", "BYSECOND")
 _KNOWN_PARTS = (
     "FREQ",
