@@ -130,9 +130,9 @@ def parse_recurrence(
         excluded_starts=frozenset(excluded),
         first_start=start,
     )
-    instants = set_instants(_components(provisional), budget=budget, from_instant=None)
+    expansion = set_instants(_components(provisional), budget=budget, from_instant=None)
     try:
-        first = next(instants, None)
+        first = next(expansion, None)
     except OutOfWork:
         raise RecurrenceError(
             "recurrence_pattern yields no occurrence within the search bound"
