@@ -1,0 +1,1 @@
+"""Events: scheduling data model and the recurrence engine."""
