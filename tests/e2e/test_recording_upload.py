@@ -317,3 +317,20 @@ async def test_bad_queries_are_http_errors_before_the_upgrade(
         await open_upload(url, server.recorder())
     assert refused.value.response.status_code == status
     assert message.encode() in refused.value.response.body
+
+
+async def test_concurrent_uploads_cannot_overshoot_the_quota(server: Server) -> None:
+    """Each fits the quota alone, not both: the check at commit refuses the second."""
+    room, owner = await new_room(server, "concurrent@example.com")
+    url = upload_url(server, room["id"])
+    first = await open_upload(url, server.recorder())
+    second = await open_upload(url, server.recorder())
+    for ws in (first, second):
+        for _ in range(2):
+            await ws.send(b"z" * 1_000_000)  # 2 MB each, 3 MB quota
+    await asyncio.gather(first.close(), second.close())
+    await wait_until_no_partial_uploads(server)
+    assets = await wait_for_assets(server, room, owner, 1)
+    await asyncio.sleep(0.3)
+    assert [a["size"] for a in await room_assets(server, room, owner)] == [2_000_000]
+    assert len(assets) == 1

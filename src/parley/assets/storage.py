@@ -28,7 +28,7 @@ from parley.config import Settings
 logger = logging.getLogger(__name__)
 
 READ_CHUNK_SIZE = 256 * 1024
-WRITE_BUFFER_SIZE = 1024 * 1024
+WRITE_BUFFER_SIZE = 512 * 1024
 STALE_UPLOAD_SECONDS = 24 * 3600
 _KEY = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
