@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request, Response
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -51,3 +56,17 @@ def set_page_links(
         links += [link(params.page + 1, "next"), link(last_page, "last")]
     if links:
         response.headers["Link"] = ", ".join(links)
+
+
+async def fetch_page(
+    session: AsyncSession, statement: Select[tuple[T]], *, offset: int, limit: int
+) -> tuple[Sequence[T], int]:
+    """A page of an ordered single-entity select, and how many rows match in all."""
+    counting = select(func.count()).select_from(
+        statement.column_descriptions[0]["entity"]
+    )
+    if statement.whereclause is not None:
+        counting = counting.where(statement.whereclause)
+    total = await session.scalar(counting)
+    rows = await session.scalars(statement.offset(offset).limit(limit))
+    return rows.all(), total or 0

@@ -25,6 +25,7 @@ from parley.assets.storage import (
     get_storage,
 )
 from parley.errors import Forbidden, NotFound
+from parley.pagination import fetch_page
 from parley.rooms import service as rooms_service
 from parley.rooms.models import Room
 from parley.tariffs import service as tariffs_service
@@ -82,18 +83,12 @@ async def list_room_assets(
     session: AsyncSession, room: Room, *, offset: int, limit: int
 ) -> tuple[Sequence[Asset], int]:
     """A page of the room's assets, newest first, and their total count."""
-    condition = Asset.room_id == room.id
-    total = await session.scalar(
-        select(func.count()).select_from(Asset).where(condition)
-    )
-    assets = await session.scalars(
+    statement = (
         select(Asset)
-        .where(condition)
+        .where(Asset.room_id == room.id)
         .order_by(Asset.created_at.desc(), Asset.id)
-        .offset(offset)
-        .limit(limit)
     )
-    return assets.all(), total or 0
+    return await fetch_page(session, statement, offset=offset, limit=limit)
 
 
 _SORT_COLUMNS = {
@@ -115,22 +110,15 @@ async def list_owned_assets(
     limit: int,
 ) -> tuple[list[UserAssetRead], int]:
     """A page of the assets the user owns, sorted, and their total count."""
-    condition = Asset.owner_id == user_id
-    total = await session.scalar(
-        select(func.count()).select_from(Asset).where(condition)
-    )
     column = _SORT_COLUMNS[sort]
     direction = column.asc() if order == "ascending" else column.desc()
     tie = Asset.id.asc() if order == "ascending" else Asset.id.desc()
-    assets = (
-        await session.scalars(
-            select(Asset)
-            .where(condition)
-            .order_by(direction.nulls_last(), tie)
-            .offset(offset)
-            .limit(limit)
-        )
-    ).all()
+    statement = (
+        select(Asset)
+        .where(Asset.owner_id == user_id)
+        .order_by(direction.nulls_last(), tie)
+    )
+    assets, total = await fetch_page(session, statement, offset=offset, limit=limit)
     events: dict[uuid.UUID, uuid.UUID] = {}
     room_ids = sorted({asset.room_id for asset in assets})
     for lookup in _event_lookups:
@@ -141,7 +129,7 @@ async def list_owned_assets(
         )
         for asset in assets
     ]
-    return items, total or 0
+    return items, total
 
 
 async def get_asset_or_raise(

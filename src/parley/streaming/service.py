@@ -1,7 +1,8 @@
 """Streaming target use cases. Only the room's owner changes targets or sees keys.
 
-The events package creates targets for an event's room with `create_targets` and
-replaces them with `replace_targets`; it shows them with `read_targets`.
+The events package creates targets for an event's room with `create_targets`,
+replaces them with `replace_targets`, and shows them with `all_targets` +
+`read_targets` (the key only for the room's owner).
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import NotFound
+from parley.pagination import fetch_page
 from parley.rooms.models import Room
 from parley.streaming.models import RoomStreamingTarget
 from parley.streaming.schemas import (
@@ -63,22 +65,26 @@ def read_targets(
     return [read_target(target, with_key=with_key) for target in targets]
 
 
+def _targets_of(room: Room) -> Select[tuple[RoomStreamingTarget]]:
+    return (
+        select(RoomStreamingTarget)
+        .where(RoomStreamingTarget.room_id == room.id)
+        .order_by(RoomStreamingTarget.created_at, RoomStreamingTarget.id)
+    )
+
+
 async def list_targets(
-    session: AsyncSession, room: Room, *, offset: int = 0, limit: int | None = None
+    session: AsyncSession, room: Room, *, offset: int, limit: int
 ) -> tuple[Sequence[RoomStreamingTarget], int]:
     """A page of the room's targets, oldest first, and their total count."""
-    condition = RoomStreamingTarget.room_id == room.id
-    total = await session.scalar(
-        select(func.count()).select_from(RoomStreamingTarget).where(condition)
-    )
-    targets = await session.scalars(
-        select(RoomStreamingTarget)
-        .where(condition)
-        .order_by(RoomStreamingTarget.created_at, RoomStreamingTarget.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return targets.all(), total or 0
+    return await fetch_page(session, _targets_of(room), offset=offset, limit=limit)
+
+
+async def all_targets(
+    session: AsyncSession, room: Room
+) -> Sequence[RoomStreamingTarget]:
+    """Every target of the room, oldest first (for an event resource)."""
+    return (await session.scalars(_targets_of(room))).all()
 
 
 async def get_target_or_raise(

@@ -15,7 +15,6 @@ from fastapi import FastAPI
 from parley.assets import service as assets_service
 from parley.db import Database
 from parley.rooms import service as rooms_service
-from parley.users.models import User
 from tests.api.rooms.test_rooms import create_room
 
 
@@ -63,15 +62,6 @@ def asset_dir(app: FastAPI) -> Path:
 def stored_files(app: FastAPI) -> list[Path]:
     root = asset_dir(app)
     return sorted(p for p in root.rglob("*") if p.is_file())
-
-
-@pytest.fixture
-def grant_bob_access(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def invitee(session: Any, room: Any, user_id: uuid.UUID) -> bool:
-        user = await session.get(User, user_id)
-        return user is not None and user.email == "bob@example.com"
-
-    monkeypatch.setattr(rooms_service, "_access_checks", [invitee])
 
 
 async def test_list_download_delete(
@@ -404,17 +394,12 @@ async def test_used_storage_is_the_sum_of_owned_assets(
 
 @pytest.fixture
 async def quota_client(
-    make_app: Callable[..., FastAPI], tmp_path: Path
+    client_with: Callable[..., Any], tmp_path: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
     tariffs = tmp_path / "tariffs.toml"
     tariffs.write_text('[[tariffs]]\nname = "Tiny"\nquotas = { max_storage = 1000 }\n')
-    app = make_app(tariffs_file=tariffs, default_tariff="Tiny")
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://test"
-        ) as http:
-            yield http
+    async with client_with(tariffs_file=tariffs, default_tariff="Tiny") as http:
+        yield http
 
 
 async def test_storing_beyond_the_quota_is_refused(

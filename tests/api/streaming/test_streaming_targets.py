@@ -38,18 +38,6 @@ async def create_target(
     return dict(response.json())
 
 
-@pytest.fixture
-def grant_bob_access(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Bob may see every room, as an event invitee would (the events package's hook)."""
-    from parley.users.models import User
-
-    async def invitee(session: Any, room: Any, user_id: uuid.UUID) -> bool:
-        user = await session.get(User, user_id)
-        return user is not None and user.email == "bob@example.com"
-
-    monkeypatch.setattr(rooms_service, "_access_checks", [invitee])
-
-
 async def test_create_read_update_delete(
     client: httpx.AsyncClient, alice: dict[str, str]
 ) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import select
 
 from parley.db import Database
@@ -54,17 +53,12 @@ PREMIUM = {
 
 @pytest.fixture
 async def tariff_client(
-    make_app: Callable[..., FastAPI], tmp_path: Path
+    client_with: Callable[..., Any], tmp_path: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
     path = tmp_path / "tariffs.toml"
     path.write_text(TARIFFS)
-    app = make_app(tariffs_file=path, default_tariff="Basic")
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://test"
-        ) as http:
-            yield http
+    async with client_with(tariffs_file=path, default_tariff="Basic") as http:
+        yield http
 
 
 async def assign(database: Database, email: str, tariff: str | None) -> None:
