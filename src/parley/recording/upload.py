@@ -142,6 +142,10 @@ async def _commit(
             "recording upload for room %s discarded: %s", target.room_id, exc.message
         )
         return
+    except Exception:
+        # The recorder has gone already; the log is the only place to say so.
+        logger.exception("could not store the recording upload for %s", target.room_id)
+        return
     logger.info(
         "stored recording %s (%d bytes) for room %s", asset.id, asset.size, room.id
     )
