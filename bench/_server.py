@@ -56,10 +56,12 @@ class Server:
     base_url: str
     env: dict[str, str]
     workdir: Path
+    pid: int
 
-    def token(self, email: str) -> str:
+    def token(self, email: str, *, roles: tuple[str, ...] = ()) -> str:
+        role_args = [arg for role in roles for arg in ("--role", role)]
         result = subprocess.run(
-            [sys.executable, "-m", "parley.cli", "token", email],
+            [sys.executable, "-m", "parley.cli", "token", email, *role_args],
             env=self.env,
             cwd=self.workdir,
             capture_output=True,
@@ -82,6 +84,8 @@ def parley_server(
         "PARLEY_WORKERS": str(workers),
         "PARLEY_DATA_DIR": str(workdir / "data"),
         "PARLEY_LOG_LEVEL": "warning",
+        # This checkout's code, even when the working directory is elsewhere.
+        "PYTHONPATH": str(ROOT / "src"),
         **{f"PARLEY_{k.upper()}": v for k, v in settings.items()},
     }
     env.pop("PARLEY_OIDC_ISSUER", None)
@@ -100,7 +104,7 @@ def parley_server(
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("parley did not start")
             time.sleep(0.2)
-        yield Server(base, env, workdir)
+        yield Server(base, env, workdir, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

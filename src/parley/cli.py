@@ -1,4 +1,4 @@
-"""The `parley` command: serve, db, token, openapi."""
+"""The `parley` command: serve, db, token, openapi, tariff."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from parley import migrate
     from parley.auth.local_issuer import load_or_create_key
+    from parley.tariffs.config import TariffCatalogue
 
+    TariffCatalogue.from_settings(settings)  # a bad tariffs file stops start-up here
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
@@ -36,6 +38,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=workers,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
+        # Websocket keep-alive as the reference controller: ping every 15 s, drop a
+        # peer that has not answered within 20 s (notes 7).
+        ws_ping_interval=15.0,
+        ws_ping_timeout=20.0,
     )
     return 0
 
@@ -93,6 +99,20 @@ def _openapi(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _tariff(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from parley.tariffs import cli as tariffs_cli
+
+    if args.action == "list":
+        return asyncio.run(tariffs_cli.list_tariffs(settings, as_json=args.json))
+    return asyncio.run(
+        tariffs_cli.assign_tariff(
+            settings, args.email, None if args.default else args.name
+        )
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="parley", description="Parley conference controller"
@@ -129,6 +149,21 @@ def build_parser() -> argparse.ArgumentParser:
     openapi.add_argument("--output", default=str(OPENAPI_PATH))
     openapi.add_argument("--check", action="store_true")
     openapi.set_defaults(handler=_openapi)
+
+    tariff = commands.add_parser("tariff", help="show tariffs, assign them to users")
+    tariff_actions = tariff.add_subparsers(dest="action", required=True)
+    tariff_list = tariff_actions.add_parser(
+        "list", help="the configured tariffs and how many users each has"
+    )
+    tariff_list.add_argument("--json", action="store_true", help="print JSON")
+    assign = tariff_actions.add_parser("assign", help="give a user a tariff")
+    assign.add_argument("email")
+    target = assign.add_mutually_exclusive_group(required=True)
+    target.add_argument("name", nargs="?", help="a configured tariff's name")
+    target.add_argument(
+        "--default", action="store_true", help="back to the default tariff"
+    )
+    tariff.set_defaults(handler=_tariff)
     return parser
 
 
@@ -145,7 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     handler = args.handler
-    return int(handler(args, settings))
+    try:
+        return int(handler(args, settings))
+    except SettingsError as exc:
+        print(f"parley: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     turn_secret: SecretStr | None = None
     turn_ttl_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 86_400
     stun_uris: str = ""
+    asset_dir: Path | None = None
+    tariffs_file: Path | None = None
+    default_tariff: Annotated[str, Field(min_length=1, max_length=255)] = (
+        "OpenTalkDefaultTariff"
+    )
     bench_endpoints: bool = False
 
     @field_validator("database_url")
@@ -73,7 +78,13 @@ class Settings(BaseSettings):
         return value.lower()
 
     @field_validator(
-        "oidc_issuer", "oidc_audience", "public_url", "turn_secret", mode="before"
+        "oidc_issuer",
+        "oidc_audience",
+        "public_url",
+        "turn_secret",
+        "asset_dir",
+        "tariffs_file",
+        mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
@@ -97,6 +108,13 @@ class Settings(BaseSettings):
         if self.oidc_issuer is not None:
             return str(self.oidc_issuer).rstrip("/")
         return self.base_url
+
+    @property
+    def asset_path(self) -> Path:
+        """Where asset files live: PARLEY_ASSET_DIR, else <data_dir>/assets."""
+        return (
+            self.asset_dir if self.asset_dir is not None else self.data_dir / "assets"
+        )
 
     @property
     def is_postgres(self) -> bool:

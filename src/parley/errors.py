@@ -122,6 +122,12 @@ class ServiceUnavailable(AppError):
     default_message = "A service this request needs is unavailable, try again later"
 
 
+def _where(request: Request) -> str:
+    # Websocket routes reach these handlers too (errors before the upgrade): no method.
+    method = request.scope.get("method", "WEBSOCKET")
+    return f"{method} {request.url.path}"
+
+
 def error_response(
     status_code: int, body: dict[str, Any], headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -142,6 +148,7 @@ _FIELD_CODES = {
     "url_parsing": "invalid_url",
     "url_scheme": "invalid_url",
     "url_type": "invalid_url",
+    "url_too_long": "invalid_url",
 }
 
 
@@ -185,9 +192,7 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
 async def _app_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     if exc.status_code >= 500:
-        logger.warning(
-            "%s %s failed: %s", request.method, request.url.path, exc.message
-        )
+        logger.warning("%s failed: %s", _where(request), exc.message)
     return error_response(exc.status_code, exc.body(), exc.headers)
 
 
@@ -216,16 +221,12 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
 async def _database_unavailable_handler(
     request: Request, exc: Exception
 ) -> JSONResponse:
-    logger.error(
-        "database unavailable during %s %s: %s", request.method, request.url.path, exc
-    )
+    logger.error("database unavailable during %s: %s", _where(request), exc)
     return error_response(503, ServiceUnavailable("The database is unavailable").body())
 
 
 async def _connection_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    logger.error(
-        "dependency unreachable during %s %s: %s", request.method, request.url.path, exc
-    )
+    logger.error("dependency unreachable during %s: %s", _where(request), exc)
     return error_response(503, ServiceUnavailable().body())
 
 
@@ -252,9 +253,7 @@ async def _dbapi_error_handler(request: Request, exc: Exception) -> JSONResponse
 
 
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception(
-        "unhandled error in %s %s", request.method, request.url.path, exc_info=exc
-    )
+    logger.exception("unhandled error in %s", _where(request), exc_info=exc)
     return error_response(
         500,
         {

@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from parley import __version__
+from parley.assets.router import router as assets_router
+from parley.assets.storage import STALE_UPLOAD_SECONDS, configure_storage
 from parley.auth.deps import Authenticator
 from parley.auth.keys import KeySource, RemoteJwks
 from parley.auth.local_issuer import LocalIssuer
@@ -22,7 +24,12 @@ from parley.health import router as health_router
 from parley.invites.router import router as invites_router
 from parley.middleware import RequestIdMiddleware
 from parley.openapi import install_openapi
+from parley.recording.router import router as recording_router
 from parley.rooms.router import router as rooms_router
+from parley.streaming.router import router as streaming_router
+from parley.tariffs import service as tariffs_service
+from parley.tariffs.config import TariffCatalogue
+from parley.tariffs.router import router as tariffs_router
 from parley.users.router import router as users_router
 
 logger = logging.getLogger(__name__)
@@ -36,7 +43,16 @@ API_DESCRIPTION = (
 def api_v1_router() -> APIRouter:
     """Every /v1 route, mounted in one place."""
     v1 = APIRouter(prefix="/v1")
-    for router in (auth_router, rooms_router, invites_router, users_router):
+    for router in (
+        auth_router,
+        rooms_router,
+        invites_router,
+        users_router,
+        streaming_router,
+        assets_router,
+        tariffs_router,
+        recording_router,
+    ):
         v1.include_router(router)
     return v1
 
@@ -61,6 +77,8 @@ def create_app(
         if settings.uses_local_issuer
         else None
     )
+    tariffs_service.install_catalogue(TariffCatalogue.from_settings(settings))
+    asset_storage = configure_storage(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -73,6 +91,9 @@ def create_app(
             leeway_seconds=settings.oidc_leeway_seconds,
         )
         app.state.authenticator = Authenticator.create(verifier)
+        swept = await asset_storage.sweep_stale_uploads(STALE_UPLOAD_SECONDS)
+        if swept:
+            logger.info("deleted %d abandoned asset uploads", swept)
         try:
             yield
         finally:

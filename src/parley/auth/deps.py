@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
 
 from parley.auth.errors import (
     AuthenticationFailed,
@@ -58,15 +59,15 @@ class Authenticator:
         return principal
 
 
-async def get_authenticator(request: Request) -> Authenticator:
-    authenticator: Authenticator = request.app.state.authenticator
+async def get_authenticator(connection: HTTPConnection) -> Authenticator:
+    authenticator: Authenticator = connection.app.state.authenticator
     return authenticator
 
 
 AuthenticatorDep = Annotated[Authenticator, Depends(get_authenticator)]
 
 
-def bearer_token(request: Request) -> str:
+def bearer_token(request: HTTPConnection) -> str:
     """The token of an `Authorization: Bearer <token>` header, or 401."""
     header = request.headers.get("authorization")
     if not header:
@@ -107,12 +108,15 @@ def token_roles(claims: dict[str, Any]) -> set[str]:
 
 
 def require_service_role(role: str) -> Any:
-    """A dependency admitting only service tokens that carry the realm role."""
+    """A dependency admitting only service tokens that carry the realm role.
+
+    It takes an HTTPConnection, so websocket routes use it too (before the upgrade).
+    """
 
     async def dependency(
-        request: Request, authenticator: AuthenticatorDep
+        connection: HTTPConnection, authenticator: AuthenticatorDep
     ) -> dict[str, Any]:
-        claims = await authenticator.verifier.verify(bearer_token(request))
+        claims = await authenticator.verifier.verify(bearer_token(connection))
         if role not in token_roles(claims):
             raise MissingRole(f"The token lacks the realm role '{role}'")
         return claims

@@ -32,6 +32,17 @@ def register_access_check(check: RoomAccessCheck) -> None:
     _access_checks.append(check)
 
 
+# Other domains register work to do before a room's rows cascade away (e.g. the
+# assets package schedules the removal of stored files).
+RoomDeleteHook = Callable[[AsyncSession, Room], Awaitable[None]]
+_delete_hooks: list[RoomDeleteHook] = []
+
+
+def register_delete_hook(hook: RoomDeleteHook) -> None:
+    if hook not in _delete_hooks:
+        _delete_hooks.append(hook)
+
+
 async def get_room(session: AsyncSession, room_id: uuid.UUID) -> Room | None:
     return await session.get(Room, room_id)
 
@@ -91,6 +102,8 @@ async def update_room(session: AsyncSession, room: Room, data: PatchRoomsBody) -
 
 async def delete_room(session: AsyncSession, room: Room) -> None:
     """Delete the room; foreign keys cascade to everything that hangs off it."""
+    for hook in _delete_hooks:
+        await hook(session, room)
     await session.execute(delete(Room).where(Room.id == room.id))
 
 

@@ -27,6 +27,8 @@ class User(IdMixin, Base):
     conference_theme: Mapped[str] = mapped_column(String(128), default="system")
     phone: Mapped[str | None] = mapped_column(String(64), default=None)
     tariff_status: Mapped[str] = mapped_column(String(16), default="default")
+    # A configured tariff's name; None means the default tariff (PARLEY_DEFAULT_TARIFF).
+    tariff: Mapped[str | None] = mapped_column(String(255), default=None)
     id_token_exp: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -36,8 +38,3 @@ class User(IdMixin, Base):
         """Libravatar URL from the e-mail address, as the reference controller builds it."""
         digest = hashlib.md5(self.email.strip().lower().encode(), usedforsecurity=False)
         return AVATAR_BASE_URL + digest.hexdigest()
-
-    @property
-    def used_storage(self) -> int:
-        # Replaced by the assets issue once assets exist; no assets means no storage.
-        return 0

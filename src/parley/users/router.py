@@ -45,9 +45,9 @@ async def get_users(
 
 
 @router.get("/me", response_model=PrivateUserProfile)
-async def get_users_me(user: CurrentUser) -> User:
+async def get_users_me(user: CurrentUser, session: SessionDep) -> PrivateUserProfile:
     """Get the current user's profile."""
-    return user
+    return await service.private_profile(session, user)
 
 
 @router.patch(
@@ -55,11 +55,12 @@ async def get_users_me(user: CurrentUser) -> User:
 )
 async def patch_users_me(
     body: PatchUserBody, user: CurrentUser, session: SessionDep
-) -> User:
+) -> PrivateUserProfile:
     """Patch the current user's settings."""
     if not body.model_fields_set:
         raise ValidationFailed.missing_values()
-    return await service.update_user(session, user, body)
+    await service.update_user(session, user, body)
+    return await service.private_profile(session, user)
 
 
 @router.get(

@@ -11,10 +11,11 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.assets import service as assets_service
 from parley.errors import BadRequest, NotFound
 from parley.pagination import PageParams, fetch_page
 from parley.users.models import User
-from parley.users.schemas import PatchUserBody
+from parley.users.schemas import PatchUserBody, PrivateUserProfile
 
 FIND_MIN_QUERY_LENGTH = 3
 FIND_MAX_RESULTS = 20
@@ -120,6 +121,17 @@ async def get_user_or_raise(session: AsyncSession, user_id: uuid.UUID) -> User:
     if user is None:
         raise UserNotFound()
     return user
+
+
+async def private_profile(session: AsyncSession, user: User) -> PrivateUserProfile:
+    """The owner's view of a user, with the bytes their assets take (one sum query)."""
+    fields = {
+        name: getattr(user, name)
+        for name in PrivateUserProfile.model_fields
+        if name != "used_storage"
+    }
+    used = await assets_service.used_storage(session, user.id)
+    return PrivateUserProfile.model_validate({**fields, "used_storage": used})
 
 
 async def update_user(session: AsyncSession, user: User, data: PatchUserBody) -> User:

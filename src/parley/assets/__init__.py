@@ -1,0 +1,1 @@
+"""Assets: files stored for a room (recordings, exports), owned by the room's creator."""

@@ -1,0 +1,1 @@
+"""The recorder service's endpoints: start a recording, upload its render."""

@@ -1,0 +1,1 @@
+"""Tariffs: operator-configured quotas and features, assigned to users."""
