@@ -42,6 +42,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         # peer that has not answered within 20 s (notes 7).
         ws_ping_interval=15.0,
         ws_ping_timeout=20.0,
+        # Messages over 1 MB close the connection (1009) before they are buffered whole.
+        ws_max_size=1_048_576,
     )
     return 0
 
