@@ -1,4 +1,4 @@
-"""The `parley` command: serve, db, token, openapi."""
+"""The `parley` command: serve, db, token, apikey, openapi."""
 
 from __future__ import annotations
 
@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--role", action="append", default=[], help="realm role (repeatable)"
     )
     token.set_defaults(handler=_token)
+
+    from parley.apikeys.cli import add_parser as add_apikey_parser
+
+    add_apikey_parser(commands)
 
     openapi = commands.add_parser(
         "openapi", help="write (or --check) the OpenAPI document"
