@@ -33,7 +33,8 @@ from parley.reservations.locking import lock_room
 from parley.reservations.models import Reservation
 from parley.reservations.names import normalize_room_name
 
-_MIN_WINDOW = timedelta(seconds=1)
+# An ended ad hoc window is cut to the instant it ended (at least this long).
+_MIN_WINDOW = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,6 @@ async def allocate_conference(
     """Start the conference of room `name` for `mail_owner`, or say why not."""
     room_key = normalize_room_name(name)
     owner = mail_owner.strip().lower()
-    now = now.replace(microsecond=0)
     await lock_room(session, room_key)
     current = await session.scalar(
         select(Reservation).where(
