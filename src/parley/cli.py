@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from parley.apikeys.cli import add_parser as add_apikey_parser
 from parley.config import Settings, SettingsError, load_settings
 
 OPENAPI_PATH = Path("openapi/openapi.json")
@@ -122,8 +123,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--role", action="append", default=[], help="realm role (repeatable)"
     )
     token.set_defaults(handler=_token)
-
-    from parley.apikeys.cli import add_parser as add_apikey_parser
 
     add_apikey_parser(commands)
 

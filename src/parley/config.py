@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./parley.db"
 
@@ -74,7 +75,7 @@ class Settings(BaseSettings):
     jitsi_auth_header: str = "Authorization"
     jitsi_auth_token: SecretStr | None = None
     jitsi_adhoc_duration_seconds: Annotated[int, Field(ge=60, le=604_800)] = 21_600
-    jitsi_dial_in_numbers: list[DialInNumber] = []
+    jitsi_dial_in_numbers: Annotated[list[DialInNumber], NoDecode] = []
     brute_force_max_failures: Annotated[int, Field(ge=1, le=10_000)] = 10
     brute_force_window_seconds: Annotated[int, Field(ge=1, le=86_400)] = 600
 
@@ -117,6 +118,20 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("jitsi_dial_in_numbers", mode="before")
+    @classmethod
+    def _json_list(cls, value: object) -> object:
+        # Decoded here rather than by pydantic-settings, whose JSON errors are not
+        # ValidationErrors and would escape the one-line report.
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return []
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError("must be a JSON list of numbers") from None
 
     @field_validator("jitsi_prefix")
     @classmethod

@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from jose import jwt
 
+from parley.apikeys import service as apikeys_service
 from parley.db import Database
 from tests.api.reservations.helpers import (
     SCHEDULER,
@@ -130,6 +131,11 @@ async def test_revoked_key_and_its_tokens_stop_working(
             "message": "The API key of this token was revoked",
         }
         assert 'error="invalid_token"' in refused.headers["www-authenticate"]
+    async with database.sessionmaker() as session:
+        active = await apikeys_service.list_api_keys(session)
+        every = await apikeys_service.list_api_keys(session, include_revoked=True)
+    assert next(key for key, _ in every if key.owner_id == alice_id).revoked_at
+    assert all(key.owner_id != alice_id for key, _ in active)
 
 
 async def test_revocation_is_seen_at_the_next_recheck(

@@ -131,7 +131,7 @@ async def test_reserved_conference_starts_for_its_owner(
     )
     started = await allocate(jitsi, name.lower(), "Alice@Example.com")
     assert started.status_code == 200, started.text
-    starts = datetime.strptime(reservation["start_time"], "%Y-%m-%dT%H:%M")
+    starts = datetime.fromisoformat(reservation["start_time"]).replace(tzinfo=UTC)
     assert started.json() == {
         "id": reservation["id"],
         "name": name.lower(),

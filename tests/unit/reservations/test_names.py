@@ -19,7 +19,7 @@ from parley.reservations.names import display_room_name, normalize_room_name
         ("[Tenant]Daily", "[tenant]daily"),
         ("Café", "café"),
         ("Cafe\u0301", "café"),  # combining accent composes (NFKC)
-        ("ＲＯＯＭ", "room"),  # fullwidth letters fold (NFKC)
+        ("\uff32\uff2f\uff2f\uff2d", "room"),  # fullwidth ROOM folds (NFKC)
         ("caf%C3%A9", "caf%c3%a9"),
         ("x" * 128, "x" * 128),
     ],
