@@ -18,12 +18,14 @@ a reservation keeps its window and may start again within it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.db import utcnow
 from parley.reservations.errors import (
     ConferenceForbidden,
     ConferenceNotFound,
@@ -32,6 +34,7 @@ from parley.reservations.errors import (
 from parley.reservations.locking import lock_room
 from parley.reservations.models import Reservation
 from parley.reservations.names import normalize_room_name
+from parley.reservations.repository import window_at
 
 # An ended ad hoc window is cut to the instant it ended (at least this long).
 _MIN_WINDOW = timedelta(microseconds=1)
@@ -48,20 +51,15 @@ async def allocate_conference(
     *,
     name: str,
     mail_owner: str,
-    now: datetime,
     adhoc_duration: timedelta,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Allocation:
     """Start the conference of room `name` for `mail_owner`, or say why not."""
     room_key = normalize_room_name(name)
     owner = mail_owner.strip().lower()
     await lock_room(session, room_key)
-    current = await session.scalar(
-        select(Reservation).where(
-            Reservation.room_key == room_key,
-            Reservation.starts_at <= now,
-            Reservation.ends_at > now,
-        )
-    )
+    now = clock()
+    current = await window_at(session, room_key, now)
     if current is not None:
         return Allocation(_start(current, name=name, owner=owner, now=now), False)
     upcoming = await session.scalar(
@@ -121,12 +119,16 @@ async def get_conference_or_raise(
 
 
 async def end_conference(
-    session: AsyncSession, conference_id: int, *, now: datetime
+    session: AsyncSession,
+    conference_id: int,
+    *,
+    clock: Callable[[], datetime] = utcnow,
 ) -> Reservation:
     """Mark the conference ended; ending an ended conference changes nothing."""
     conference = await get_conference_or_raise(session, conference_id)
     await lock_room(session, conference.room_key)
     await session.refresh(conference)  # as it is now that we hold the room's lock
+    now = clock()
     if not conference.is_conference_running:
         return conference
     conference.conference_started_at = None

@@ -5,8 +5,12 @@ before the overlap query, so two requests for the same room serialise and the se
 one's query sees the first one's committed row (READ COMMITTED takes a new snapshot
 per statement). Other rooms are not blocked.
 
-SQLite: nothing to do. The engine opens every write transaction with BEGIN IMMEDIATE
-(parley.db), so this transaction is already the only writer of the whole database.
+SQLite: the engine opens every write transaction with BEGIN IMMEDIATE (parley.db),
+so once this transaction has begun it is the only writer of the whole database;
+lock_room makes sure it has begun.
+
+Decisions that depend on the time ("is a window running now?") must read the clock
+after the lock is held, so that time order and lock order agree.
 """
 
 from __future__ import annotations
@@ -31,3 +35,5 @@ async def lock_room(session: AsyncSession, room_key: str) -> None:
         await session.execute(
             text("SELECT pg_advisory_xact_lock(:id)"), {"id": room_lock_id(room_key)}
         )
+    else:
+        await session.connection()  # begins the transaction: BEGIN IMMEDIATE

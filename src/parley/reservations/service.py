@@ -23,8 +23,10 @@ from parley.reservations.errors import (
 from parley.reservations.locking import lock_room
 from parley.reservations.models import Reservation
 from parley.reservations.names import display_room_name, normalize_room_name
+from parley.reservations.repository import find_overlap, window_at
 from parley.reservations.schemas import ReservationCreate
 from parley.reservations.timing import (
+    MAX_WINDOW,
     parse_duration_minutes,
     parse_local_start,
     parse_pin,
@@ -44,24 +46,14 @@ def visible_to(user: User) -> ColumnElement[bool]:
     )
 
 
+def _not_over(now: datetime) -> ColumnElement[bool]:
+    # No window is longer than MAX_WINDOW, so the start bound lets the
+    # (room_key, starts_at) index skip a room's history.
+    return and_(Reservation.ends_at > now, Reservation.starts_at > now - MAX_WINDOW)
+
+
 def _running_at(now: datetime) -> ColumnElement[bool]:
-    return and_(Reservation.starts_at <= now, Reservation.ends_at > now)
-
-
-async def find_overlap(
-    session: AsyncSession, room_key: str, starts_at: datetime, ends_at: datetime
-) -> Reservation | None:
-    """The earliest window of the room overlapping [starts_at, ends_at), if any."""
-    return await session.scalar(
-        select(Reservation)
-        .where(
-            Reservation.room_key == room_key,
-            Reservation.starts_at < ends_at,
-            Reservation.ends_at > starts_at,
-        )
-        .order_by(Reservation.starts_at)
-        .limit(1)
-    )
+    return and_(_not_over(now), Reservation.starts_at <= now)
 
 
 async def create_reservation(
@@ -138,7 +130,7 @@ async def list_reservations(
 ) -> tuple[Sequence[Reservation], int]:
     """The viewer's reservations that are not over yet, earliest first, and their count."""
     condition = and_(
-        visible_to(viewer), Reservation.ends_at > now, Reservation.is_adhoc.is_(False)
+        visible_to(viewer), _not_over(now), Reservation.is_adhoc.is_(False)
     )
     total = (
         await session.scalar(
@@ -177,7 +169,7 @@ async def reservation_for_room(
         _visible(viewer)
         .where(
             Reservation.room_key == normalize_room_name(name),
-            Reservation.ends_at > now,
+            _not_over(now),
             Reservation.is_adhoc.is_(False),
         )
         .order_by(Reservation.starts_at)
@@ -228,11 +220,14 @@ async def get_running_conference_or_raise(
 async def running_conference_for_room(
     session: AsyncSession, name: str, viewer: User, *, now: datetime
 ) -> Reservation:
-    conference = await session.scalar(
-        _visible(viewer).where(
-            Reservation.room_key == normalize_room_name(name), _running_at(now)
-        )
-    )
-    if conference is None:
+    conference = await window_at(session, normalize_room_name(name), now)
+    if conference is None or not _sees(viewer, conference):
         raise ConferenceNotFound("The room has no running conference")
     return conference
+
+
+def _sees(viewer: User, reservation: Reservation) -> bool:
+    return (
+        reservation.created_by_id == viewer.id
+        or reservation.mail_owner == viewer.email.lower()
+    )

@@ -22,7 +22,10 @@ from parley.reservations.errors import (
     InvalidTimezone,
 )
 
-MAX_DURATION_MINUTES = 7 * 24 * 60
+# The longest window of any kind (reservations here, Jitsi ad hoc allocations in
+# PARLEY_JITSI_ADHOC_DURATION_SECONDS, capped at the same 7 days).
+MAX_WINDOW = timedelta(days=7)
+MAX_DURATION_MINUTES = int(MAX_WINDOW.total_seconds()) // 60
 _LOCAL_TIME = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?", re.ASCII
 )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
 
@@ -145,7 +145,6 @@ def jitsi_router(prefix: str) -> APIRouter:
             session,
             name=name,
             mail_owner=fields.get("mail_owner", ""),
-            now=datetime.now(UTC),
             adhoc_duration=timedelta(seconds=settings.jitsi_adhoc_duration_seconds),
         )
         if allocation.created:
@@ -177,7 +176,7 @@ def jitsi_router(prefix: str) -> APIRouter:
         conference_id: ConferenceId, session: SessionDep
     ) -> None:
         """End a conference; repeating it, or sending it late, changes nothing more."""
-        await conferences.end_conference(session, conference_id, now=datetime.now(UTC))
+        await conferences.end_conference(session, conference_id)
 
     @router.get(
         "/conferenceMapper",
