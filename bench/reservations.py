@@ -7,7 +7,8 @@ request a different reservation, with 1 and 32 concurrent clients:
 - spread:   every request reserves its own room (the per-room lock never waits);
 - one room: all requests reserve one room, in disjoint 1-minute windows (every
             create waits for the room's advisory lock and scans its windows);
-- conflict: every request overlaps an existing reservation (the 409 path).
+- conflict: every request overlaps an existing reservation (the 409 path);
+- and, for scale, POST /v1/rooms on the same server (a write with no conflict check).
 
     .venv/bin/python bench/reservations.py [--seconds 10] [--workers 2]
 
@@ -32,6 +33,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _server import parley_server, scratch_database, wrk
 
 PATH = "/api/v1/scheduler/reservation"
+
+ROOMS_SCRIPT = """
+request = function()
+  return wrk.format("POST", "/v1/rooms", {{
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer {token}",
+  }}, "{{}}")
+end
+"""
 
 # Each wrk thread numbers its requests; windows are minute k after a base far in the
 # future (so none is in the past) and never repeat across threads.
@@ -65,6 +75,25 @@ request = function()
   }}, body)
 end
 """
+
+
+def run_rooms_baseline(
+    base_url: str, token: str, *, connections: int, seconds: int, workdir: Path
+) -> str:
+    script = workdir / "rooms.lua"
+    script.write_text(ROOMS_SCRIPT.format(token=token))
+    result = wrk(
+        base_url + "/v1/rooms",
+        connections=connections,
+        threads=min(2, connections),
+        seconds=seconds,
+        script=script,
+    )
+    return (
+        f"{'rooms':<9} c={connections:<3} {result.requests_per_second:>8.0f} req/s"
+        f"  p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:7.2f} ms"
+        f"  unexpected statuses {result.non_2xx}"
+    )
 
 
 def run_scenario(
@@ -153,6 +182,17 @@ def main() -> None:
                     )
                 )
                 print(lines[-1], flush=True)
+        for connections in (1, 32):
+            print(
+                run_rooms_baseline(
+                    server.base_url,
+                    token,
+                    connections=connections,
+                    seconds=args.seconds,
+                    workdir=Path(tmp),
+                ),
+                flush=True,
+            )
     print(f"\nPOST {PATH}, {args.workers} workers, {args.seconds}s per run, PostgreSQL")
 
 

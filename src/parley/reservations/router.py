@@ -17,7 +17,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from parley.auth.deps import CurrentUser
+from parley.auth.deps import CurrentPrincipal, CurrentUser
 from parley.db import SessionDep
 from parley.errors import ErrorBody
 from parley.pagination import PageDep, set_page_links
@@ -68,11 +68,11 @@ async def get_reservations(
     },
 )
 async def post_reservation(
-    user: CurrentUser, body: ReservationCreate, session: SessionDep
+    principal: CurrentPrincipal, body: ReservationCreate, session: SessionDep
 ) -> ReservationRead:
     """Reserve a room for a window; windows of one room never overlap."""
     reservation = await service.create_reservation(
-        session, creator=user, data=body, now=_now()
+        session, creator_id=principal.user_id, data=body, now=_now()
     )
     return ReservationRead.of(reservation)
 

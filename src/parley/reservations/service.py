@@ -57,7 +57,11 @@ def _running_at(now: datetime) -> ColumnElement[bool]:
 
 
 async def create_reservation(
-    session: AsyncSession, *, creator: User, data: ReservationCreate, now: datetime
+    session: AsyncSession,
+    *,
+    creator_id: uuid.UUID,
+    data: ReservationCreate,
+    now: datetime,
 ) -> Reservation:
     """Reserve the room for the window, or ReservationConflict naming the overlap."""
     room_key = normalize_room_name(data.name)
@@ -87,8 +91,8 @@ async def create_reservation(
         pin=pin,
         max_occupants=data.max_occupants,
         lobby=data.lobby,
-        created_by_id=creator.id,
-        room_id=await _attach_room(session, creator, data, pin),
+        created_by_id=creator_id,
+        room_id=await _attach_room(session, creator_id, data, pin),
     )
     session.add(reservation)
     await session.flush()
@@ -96,13 +100,16 @@ async def create_reservation(
 
 
 async def _attach_room(
-    session: AsyncSession, creator: User, data: ReservationCreate, pin: str | None
+    session: AsyncSession,
+    creator_id: uuid.UUID,
+    data: ReservationCreate,
+    pin: str | None,
 ) -> uuid.UUID | None:
     """The Parley room to carry (or a new one); the PIN becomes its SIP PIN."""
     if data.create_room:
         room = await rooms_service.create_room(
             session,
-            owner_id=creator.id,
+            owner_id=creator_id,
             data=PostRoomsBody(waiting_room=bool(data.lobby)),
         )
         if pin is not None:
@@ -113,7 +120,7 @@ async def _attach_room(
     if data.room_id is None:
         return None
     room = await rooms_service.get_room_or_raise(session, data.room_id)
-    rooms_service.ensure_owner(room, creator.id)
+    rooms_service.ensure_owner(room, creator_id)
     config = await sip_service.get_sip_config(session, room)
     if config is not None and pin is not None:
         # The room's call-in PIN follows its latest reservation (docs/decisions.md).
