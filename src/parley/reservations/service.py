@@ -132,13 +132,10 @@ def _visible(viewer: User) -> Select[tuple[Reservation]]:
     return select(Reservation).where(visible_to(viewer))
 
 
-async def list_reservations(
-    session: AsyncSession, viewer: User, *, now: datetime, offset: int, limit: int
+async def _page(
+    session: AsyncSession, condition: ColumnElement[bool], *, offset: int, limit: int
 ) -> tuple[Sequence[Reservation], int]:
-    """The viewer's reservations that are not over yet, earliest first, and their count."""
-    condition = and_(
-        visible_to(viewer), _not_over(now), Reservation.is_adhoc.is_(False)
-    )
+    """One page of the matching windows, earliest first, and how many match."""
     total = (
         await session.scalar(
             select(func.count()).select_from(Reservation).where(condition)
@@ -153,6 +150,16 @@ async def list_reservations(
         .limit(limit)
     )
     return rows.all(), total
+
+
+async def list_reservations(
+    session: AsyncSession, viewer: User, *, now: datetime, offset: int, limit: int
+) -> tuple[Sequence[Reservation], int]:
+    """The viewer's reservations that are not over yet, earliest first, and their count."""
+    condition = and_(
+        visible_to(viewer), _not_over(now), Reservation.is_adhoc.is_(False)
+    )
+    return await _page(session, condition, offset=offset, limit=limit)
 
 
 async def get_reservation_or_raise(
@@ -197,20 +204,7 @@ async def list_running_conferences(
 ) -> tuple[Sequence[Reservation], int]:
     """The viewer's conferences whose window contains now, and their count."""
     condition = and_(visible_to(viewer), _running_at(now))
-    total = (
-        await session.scalar(
-            select(func.count()).select_from(Reservation).where(condition)
-        )
-        or 0
-    )
-    rows = await session.scalars(
-        select(Reservation)
-        .where(condition)
-        .order_by(Reservation.starts_at, Reservation.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return rows.all(), total
+    return await _page(session, condition, offset=offset, limit=limit)
 
 
 async def get_running_conference_or_raise(

@@ -9,13 +9,11 @@ import sys
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 
 from parley import migrate
 from parley.config import Settings
-from parley.db import Database, create_engine
-from parley.main import create_app
+from tests.api.reservations.helpers import committing_client
 from tests.conftest import in_thread, project_root
 
 
@@ -78,35 +76,23 @@ async def test_create_list_revoke(
     settings = Settings(
         database_url=url, data_dir=tmp_path / "data", api_key_recheck_seconds=0
     )
-    database = Database.from_engine(create_engine(settings))
-    app = create_app(settings, database=database)
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://test"
-            ) as client:
-                generated = await client.post(
-                    "/api/v1/misc/generate-token", json={"apiKey": secret}
-                )
-                assert generated.status_code == 200, generated.text
-                token = generated.json()["token"]
-                bearer = {"Authorization": f"Bearer {token}"}
-                me = await client.get("/v1/users/me", headers=bearer)
-                assert me.json()["email"] == "alice@example.com"
+    async with committing_client(settings) as (client, _):
+        generated = await client.post(
+            "/api/v1/misc/generate-token", json={"apiKey": secret}
+        )
+        assert generated.status_code == 200, generated.text
+        bearer = {"Authorization": f"Bearer {generated.json()['token']}"}
+        me = await client.get("/v1/users/me", headers=bearer)
+        assert me.json()["email"] == "alice@example.com"
 
-                revoked = parley("apikey", "revoke", key_id, env=env, cwd=tmp_path)
-                assert revoked.returncode == 0, revoked.stderr
-                assert f"revoked API key {key_id}" in revoked.stderr
-                refused = await client.post(
-                    "/api/v1/misc/generate-token", json={"apiKey": secret}
-                )
-                assert refused.status_code == 401
-                assert (
-                    await client.get("/v1/users/me", headers=bearer)
-                ).status_code == 401
-    finally:
-        await database.dispose()
+        revoked = parley("apikey", "revoke", key_id, env=env, cwd=tmp_path)
+        assert revoked.returncode == 0, revoked.stderr
+        assert f"revoked API key {key_id}" in revoked.stderr
+        refused = await client.post(
+            "/api/v1/misc/generate-token", json={"apiKey": secret}
+        )
+        assert refused.status_code == 401
+        assert (await client.get("/v1/users/me", headers=bearer)).status_code == 401
 
     everything = parley("apikey", "list", "--all", env=env, cwd=tmp_path)
     assert everything.stdout.strip().splitlines()[1].split("\t")[-1] != "-"

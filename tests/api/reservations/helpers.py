@@ -12,7 +12,9 @@ import httpx
 from fastapi import FastAPI
 
 from parley.apikeys import service as apikeys_service
-from parley.db import Database
+from parley.config import Settings
+from parley.db import Database, create_engine
+from parley.main import create_app
 from parley.users import service as users_service
 
 SCHEDULER = "/api/v1/scheduler"
@@ -85,3 +87,21 @@ async def app_client(
             transport=transport, base_url="http://test"
         ) as http:
             yield http
+
+
+@asynccontextmanager
+async def committing_client(
+    settings: Settings,
+) -> AsyncIterator[tuple[httpx.AsyncClient, Database]]:
+    """A client of an app on its own engine: requests commit for real (no savepoints)."""
+    database = Database.from_engine(create_engine(settings))
+    app = create_app(settings, database=database)
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://test"
+            ) as http:
+                yield http, database
+    finally:
+        await database.dispose()

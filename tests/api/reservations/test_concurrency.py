@@ -16,11 +16,10 @@ from pydantic import SecretStr
 from sqlalchemy import delete, func, select
 
 from parley.config import Settings
-from parley.db import Database, create_engine
-from parley.main import create_app
+from parley.db import Database
 from parley.reservations.models import Reservation
 from parley.users.models import User
-from tests.api.reservations.helpers import SCHEDULER
+from tests.api.reservations.helpers import SCHEDULER, committing_client
 from tests.oidc_issuer import TestIssuer
 
 PARALLEL = 20
@@ -28,30 +27,23 @@ TOKEN = "concurrency-test-prosody-token"
 
 
 @asynccontextmanager
-async def committing_client(
+async def racing_client(
     settings: Settings, email: str, room_key: str
 ) -> AsyncIterator[tuple[httpx.AsyncClient, Database]]:
-    """An app on its own engine (real commits); deletes what it made on the way out."""
+    """A committing client with a pool for the race; deletes what it made afterwards."""
     settings = settings.model_copy(
         update={"db_pool_size": PARALLEL + 5, "jitsi_auth_token": SecretStr(TOKEN)}
     )
-    database = Database.from_engine(create_engine(settings))
-    app = create_app(settings, database=database)
-    try:
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://test"
-            ) as client:
-                yield client, database
-    finally:
-        async with database.sessionmaker() as session:
-            await session.execute(
-                delete(Reservation).where(Reservation.room_key == room_key)
-            )
-            await session.execute(delete(User).where(User.email == email))
-            await session.commit()
-        await database.dispose()
+    async with committing_client(settings) as (client, database):
+        try:
+            yield client, database
+        finally:
+            async with database.sessionmaker() as session:
+                await session.execute(
+                    delete(Reservation).where(Reservation.room_key == room_key)
+                )
+                await session.execute(delete(User).where(User.email == email))
+                await session.commit()
 
 
 async def rows_for(database: Database, room_key: str) -> int:
@@ -70,7 +62,7 @@ async def overlapping_creates(settings: Settings, oidc_issuer: TestIssuer) -> No
     email = f"racer-{uuid.uuid4().hex[:8]}@example.com"
     room = f"race-{uuid.uuid4().hex[:8]}"
     headers = oidc_issuer.headers(email)
-    async with committing_client(settings, email, room) as (client, database):
+    async with racing_client(settings, email, room) as (client, database):
         # Provision the user first, so the race is about the room only.
         assert (await client.get("/v1/users/me", headers=headers)).status_code == 200
         # Windows 10:00-11:00, 10:01-11:01, ... 10:19-11:19: every pair overlaps.
@@ -106,7 +98,7 @@ async def concurrent_prosody_allocations(
 ) -> None:
     email = f"unused-{uuid.uuid4().hex[:8]}@example.com"
     room = f"jitsi-race-{uuid.uuid4().hex[:8]}"
-    async with committing_client(settings, email, room) as (client, database):
+    async with racing_client(settings, email, room) as (client, database):
         form = urlencode({"name": room, "mail_owner": "focus@auth.meet.example.com"})
         responses = await asyncio.gather(
             *(
