@@ -15,6 +15,16 @@ request a different reservation, with 1 and 32 concurrent clients:
 Numbers are requests per second (wrk's count, so 409s count as requests), p50/p99
 latency, and the count of unexpected statuses. Each scenario runs on a fresh room
 namespace; the database grows during the run, as it would in production.
+
+A create is five round trips (BEGIN, advisory lock, overlap probe, INSERT, COMMIT)
+against a room create's three, so expect about half the rate of POST /v1/rooms.
+Measured 2026-11-21, 2 shared cores also running PostgreSQL, wrk and other people's
+test suites (so +-30% between runs), 10 s per run, req/s (p50):
+
+    spread    c=1   170 (5.8 ms)    c=32  253 (124 ms)
+    one room  c=1   213 (4.2 ms)    c=32  161 (172 ms)   every create waits its turn
+    conflict  c=1   140 (6.7 ms)    c=32  220 (119 ms)   all 409
+    /v1/rooms c=1   345 (2.8 ms)    c=32  618 (43 ms)    reference
 """
 
 from __future__ import annotations
