@@ -71,7 +71,7 @@ async def overlapping_creates(settings: Settings, oidc_issuer: TestIssuer) -> No
                 "mail_owner": email,
                 "name": room.upper() if n % 2 else room,
                 "duration": 60,
-                "start_time": f"2031-01-15T10:{n:02d}",
+                "start_time": f"2041-01-15T10:{n:02d}",
                 "timezone": "Europe/Berlin",
             }
             for n in range(PARALLEL)

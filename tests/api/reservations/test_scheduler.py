@@ -25,7 +25,7 @@ async def post(
         "mail_owner": "alice@example.com",
         "name": unique_room(),
         "duration": 60,
-        "start_time": "2030-06-01T10:00",
+        "start_time": "2040-06-01T10:00",
         "timezone": "UTC",
         **body,
     }
@@ -42,7 +42,7 @@ async def test_seed_example_round_trips_through_every_reservation_endpoint(
         duration=60,
         mail_owner="Alice@Example.com",
         name=name,
-        start_time="2030-09-28T15:08",
+        start_time="2040-09-28T15:08",
         timezone="America/New York",
     )
     assert isinstance(created["id"], int)
@@ -51,7 +51,7 @@ async def test_seed_example_round_trips_through_every_reservation_endpoint(
         "mail_owner": "alice@example.com",
         "name": name,
         "duration": 60,
-        "start_time": "2030-09-28T15:08",
+        "start_time": "2040-09-28T15:08",
         "timezone": "America/New_York",
         "pin": None,
         "room_id": None,
@@ -81,7 +81,7 @@ async def test_seed_example_round_trips_through_every_reservation_endpoint(
         client,
         alice,
         name=name,
-        start_time="2030-09-28T15:30",
+        start_time="2040-09-28T15:30",
         timezone="America/New_York",
     )
 
@@ -93,13 +93,13 @@ async def test_duration_as_numeric_string_and_optional_fields(
         client,
         alice,
         duration="90",
-        start_time="2030-06-01T10:00:30",
+        start_time="2040-06-01T10:00:30",
         pin="1234",
         max_occupants=12,
         lobby=True,
     )
     assert created["duration"] == 90
-    assert created["start_time"] == "2030-06-01T10:00:30"
+    assert created["start_time"] == "2040-06-01T10:00:30"
     assert (created["pin"], created["max_occupants"], created["lobby"]) == (
         "1234",
         12,
@@ -111,12 +111,12 @@ async def test_overlap_is_409_naming_the_conflict(
     client: httpx.AsyncClient, alice: dict[str, str], bob: dict[str, str]
 ) -> None:
     name = unique_room("Conflict")
-    first = await reserve(client, alice, name=name, start_time="2030-06-01T10:00")
+    first = await reserve(client, alice, name=name, start_time="2040-06-01T10:00")
     before = len((await client.get(RESERVATION, headers=alice)).json())
     for headers, room, start in [
-        (alice, name, "2030-06-01T10:59"),
-        (alice, name.upper(), "2030-06-01T09:30"),  # names are case-insensitive
-        (bob, f"  {name.lower()} ", "2030-06-01T10:15"),  # and global
+        (alice, name, "2040-06-01T10:59"),
+        (alice, name.upper(), "2040-06-01T09:30"),  # names are case-insensitive
+        (bob, f"  {name.lower()} ", "2040-06-01T10:15"),  # and global
     ]:
         response = await post(client, headers, name=room, start_time=start)
         assert response.status_code == 409, response.text
@@ -131,31 +131,31 @@ async def test_back_to_back_reservations_do_not_conflict(
     client: httpx.AsyncClient, alice: dict[str, str]
 ) -> None:
     name = unique_room()
-    await reserve(client, alice, name=name, start_time="2030-06-01T10:00")
-    await reserve(client, alice, name=name, start_time="2030-06-01T11:00")
-    await reserve(client, alice, name=name, start_time="2030-06-01T09:00")
-    await reserve(client, alice, name=unique_room(), start_time="2030-06-01T10:00")
+    await reserve(client, alice, name=name, start_time="2040-06-01T10:00")
+    await reserve(client, alice, name=name, start_time="2040-06-01T11:00")
+    await reserve(client, alice, name=name, start_time="2040-06-01T09:00")
+    await reserve(client, alice, name=unique_room(), start_time="2040-06-01T10:00")
 
 
 async def test_new_york_dst_day(
     client: httpx.AsyncClient, alice: dict[str, str]
 ) -> None:
-    """2030-03-10: New York skips 02:00-03:00; durations are real minutes."""
+    """2040-03-11: New York skips 02:00-03:00; durations are real minutes."""
     name = unique_room("ny")
     early = await reserve(
         client,
         alice,
         name=name,
-        start_time="2030-03-10T01:30",
+        start_time="2040-03-11T01:30",
         timezone="America/New York",
     )
-    assert early["start_time"] == "2030-03-10T01:30"
+    assert early["start_time"] == "2040-03-11T01:30"
     # 01:30 EST + 60 min = 03:30 EDT: a 03:00 reservation overlaps, 03:30 does not.
     overlapping = await post(
         client,
         alice,
         name=name,
-        start_time="2030-03-10T03:00",
+        start_time="2040-03-11T03:00",
         timezone="America/New_York",
     )
     assert overlapping.status_code == 409
@@ -164,14 +164,14 @@ async def test_new_york_dst_day(
         client,
         alice,
         name=name,
-        start_time="2030-03-10T03:30",
+        start_time="2040-03-11T03:30",
         timezone="America/New_York",
     )
     gap = await post(
         client,
         alice,
         name=name,
-        start_time="2030-03-10T02:30",
+        start_time="2040-03-11T02:30",
         timezone="America/New_York",
     )
     assert gap.status_code == 400
@@ -183,14 +183,14 @@ async def test_new_york_dst_day(
         client,
         alice,
         name=other,
-        start_time="2030-03-10T09:00",
+        start_time="2040-03-11T09:00",
         timezone="America/New_York",
     )
     crossing = await post(
         client,
         alice,
         name=other,
-        start_time="2030-03-10T14:30",
+        start_time="2040-03-11T14:30",
         timezone="Europe/Berlin",
     )
     assert crossing.status_code == 409
@@ -199,13 +199,13 @@ async def test_new_york_dst_day(
 async def test_berlin_dst_days(
     client: httpx.AsyncClient, alice: dict[str, str]
 ) -> None:
-    """2030-03-31 skips 02:00-03:00; 2030-10-27 repeats 02:00-03:00 (first one meant)."""
+    """2040-03-25 skips 02:00-03:00; 2040-10-28 repeats 02:00-03:00 (first one meant)."""
     name = unique_room("berlin")
     gap = await post(
         client,
         alice,
         name=name,
-        start_time="2030-03-31T02:30",
+        start_time="2040-03-25T02:30",
         timezone="Europe/Berlin",
     )
     assert gap.status_code == 400
@@ -214,7 +214,7 @@ async def test_berlin_dst_days(
         client,
         alice,
         name=name,
-        start_time="2030-03-31T01:30",
+        start_time="2040-03-25T01:30",
         timezone="Europe/Berlin",
     )
     # 01:30 CET + 60 min = 03:30 CEST.
@@ -223,7 +223,7 @@ async def test_berlin_dst_days(
             client,
             alice,
             name=name,
-            start_time="2030-03-31T03:15",
+            start_time="2040-03-25T03:15",
             timezone="Europe/Berlin",
         )
     ).json()["conflict_id"] == spring["id"]
@@ -232,17 +232,17 @@ async def test_berlin_dst_days(
         client,
         alice,
         name=name,
-        start_time="2030-10-27T02:30",
+        start_time="2040-10-28T02:30",
         timezone="Europe/Berlin",
     )
-    assert autumn["start_time"] == "2030-10-27T02:30"
+    assert autumn["start_time"] == "2040-10-28T02:30"
     # The first 02:30 is 00:30Z; the window runs to 01:30Z (02:30 CET, the second one).
     in_utc = await post(
-        client, alice, name=name, start_time="2030-10-27T01:00", timezone="UTC"
+        client, alice, name=name, start_time="2040-10-28T01:00", timezone="UTC"
     )
     assert in_utc.json()["conflict_id"] == autumn["id"]
     await reserve(
-        client, alice, name=name, start_time="2030-10-27T01:30", timezone="UTC"
+        client, alice, name=name, start_time="2040-10-28T01:30", timezone="UTC"
     )
 
 
@@ -253,8 +253,8 @@ async def test_berlin_dst_days(
         ({"name": ""}, 400, "invalid_room_name"),
         ({"name": "x" * 129}, 400, "invalid_room_name"),
         ({"timezone": "Mars/Olympus_Mons"}, 400, "invalid_timezone"),
-        ({"start_time": "2030-06-01 10:00"}, 400, "invalid_start_time"),
-        ({"start_time": "2030-06-01T10:00Z"}, 400, "invalid_start_time"),
+        ({"start_time": "2040-06-01 10:00"}, 400, "invalid_start_time"),
+        ({"start_time": "2040-06-01T10:00Z"}, 400, "invalid_start_time"),
         ({"duration": "an hour"}, 400, "invalid_duration"),
         ({"duration": 0}, 400, "invalid_duration"),
         ({"duration": 10081}, 400, "invalid_duration"),
@@ -299,9 +299,9 @@ async def test_only_creator_and_owner_see_a_reservation(
     bob: dict[str, str],
     oidc_issuer: TestIssuer,
 ) -> None:
-    private = await reserve(client, alice, start_time="2030-07-01T10:00")
+    private = await reserve(client, alice, start_time="2040-07-01T10:00")
     for_bob = await reserve(
-        client, alice, mail_owner="bob@example.com", start_time="2030-07-01T10:00"
+        client, alice, mail_owner="bob@example.com", start_time="2040-07-01T10:00"
     )
     assert (
         await client.get(f"{RESERVATION}/{private['id']}", headers=bob)
@@ -384,7 +384,7 @@ async def test_lists_page_with_link_headers(
             client,
             pager,
             mail_owner="pager-res@example.com",
-            start_time=f"2030-08-01T{hour}:00",
+            start_time=f"2040-08-01T{hour}:00",
         )
     first = await client.get(RESERVATION, params={"per_page": 2}, headers=pager)
     assert len(first.json()) == 2
@@ -392,7 +392,7 @@ async def test_lists_page_with_link_headers(
     second = await client.get(
         RESERVATION, params={"per_page": 2, "page": 2}, headers=pager
     )
-    assert [r["start_time"] for r in second.json()] == ["2030-08-01T12:00"]
+    assert [r["start_time"] for r in second.json()] == ["2040-08-01T12:00"]
 
 
 @pytest.mark.parametrize(
@@ -438,7 +438,7 @@ async def test_create_room_with_pin_makes_a_sip_room(
     created = await reserve(
         client,
         alice,
-        start_time="2030-06-02T10:00",
+        start_time="2040-06-02T10:00",
         create_room=True,
         pin="2468",
         lobby=True,
@@ -450,7 +450,7 @@ async def test_create_room_with_pin_makes_a_sip_room(
     assert config is not None
     assert (config.password, config.lobby) == ("2468", True)
     plain = await reserve(
-        client, alice, start_time="2030-06-02T10:00", create_room=True
+        client, alice, start_time="2040-06-02T10:00", create_room=True
     )
     assert await sip_config(database, plain["room_id"]) is None
 
@@ -468,7 +468,7 @@ async def test_pin_becomes_the_call_in_pin_of_an_attached_sip_room(
     created = await reserve(
         client,
         alice,
-        start_time="2030-06-03T10:00",
+        start_time="2040-06-03T10:00",
         room_id=sip_room["id"],
         pin="13579",
     )
@@ -481,7 +481,7 @@ async def test_pin_becomes_the_call_in_pin_of_an_attached_sip_room(
     await reserve(
         client,
         alice,
-        start_time="2030-06-03T10:00",
+        start_time="2040-06-03T10:00",
         room_id=plain_room["id"],
         pin="1111",
     )
