@@ -133,8 +133,9 @@ def wrk(
     connections: int = 64,
     seconds: int = 10,
     threads: int = 2,
+    script: Path | None = None,
 ) -> WrkResult:
-    """One wrk run; latency percentiles from --latency."""
+    """One wrk run (optionally with a Lua script); latency percentiles from --latency."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     command = [
@@ -147,6 +148,8 @@ def wrk(
     ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
+    if script is not None:
+        command += ["-s", str(script)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]

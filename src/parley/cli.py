@@ -1,4 +1,4 @@
-"""The `parley` command: serve, db, token, openapi, tariff."""
+"""The `parley` command: serve, db, token, apikey, openapi, tariff."""
 
 from __future__ import annotations
 
@@ -84,6 +84,12 @@ def _token(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _apikey(args: argparse.Namespace, settings: Settings) -> int:
+    from parley.apikeys import cli as apikeys_cli
+
+    return apikeys_cli.run(args, settings)
+
+
 def _openapi(args: argparse.Namespace, settings: Settings) -> int:
     from parley.main import create_app
     from parley.openapi import render
@@ -144,6 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--role", action="append", default=[], help="realm role (repeatable)"
     )
     token.set_defaults(handler=_token)
+
+    apikey = commands.add_parser("apikey", help="manage API keys (generate-token)")
+    apikey_actions = apikey.add_subparsers(dest="action", required=True)
+    create = apikey_actions.add_parser(
+        "create", help="create a key; prints its secret once"
+    )
+    create.add_argument("--owner", required=True, help="the owner's e-mail or user id")
+    create.add_argument("--name", default="", help="a label for the key")
+    listing = apikey_actions.add_parser("list", help="list keys")
+    listing.add_argument("--all", action="store_true", help="include revoked keys")
+    revoke = apikey_actions.add_parser(
+        "revoke", help="revoke a key; its tokens stop working"
+    )
+    revoke.add_argument("key_id", help="the key's id (from `parley apikey list`)")
+    apikey.set_defaults(handler=_apikey)
 
     openapi = commands.add_parser(
         "openapi", help="write (or --check) the OpenAPI document"

@@ -2,19 +2,42 @@
 
 from __future__ import annotations
 
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./parley.db"
 
 
 class SettingsError(Exception):
     """A setting has a bad value; the message is one line naming it."""
+
+
+class DialInNumber(BaseModel):
+    """One entry of PARLEY_JITSI_DIAL_IN_NUMBERS, in Jitsi's phoneNumberList shape."""
+
+    countryCode: str = Field(min_length=1, max_length=8)
+    formattedNumber: str = Field(min_length=1, max_length=64)
+    tollFree: bool = False
+    default: bool = False
+
+
+_PATH_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
 
 
 class Settings(BaseSettings):
@@ -49,6 +72,17 @@ class Settings(BaseSettings):
         "OpenTalkDefaultTariff"
     )
     bench_endpoints: bool = False
+    api_token_key_file: Path | None = None
+    api_token_default_ttl_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 86_400
+    api_token_max_ttl_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 2_592_000
+    api_key_recheck_seconds: Annotated[int, Field(ge=0, le=3600)] = 10
+    jitsi_prefix: str = "/jitsi"
+    jitsi_auth_header: str = "Authorization"
+    jitsi_auth_token: SecretStr | None = None
+    jitsi_adhoc_duration_seconds: Annotated[int, Field(ge=60, le=604_800)] = 21_600
+    jitsi_dial_in_numbers: Annotated[list[DialInNumber], NoDecode] = []
+    brute_force_max_failures: Annotated[int, Field(ge=1, le=10_000)] = 10
+    brute_force_window_seconds: Annotated[int, Field(ge=1, le=86_400)] = 600
 
     @field_validator("database_url")
     @classmethod
@@ -84,11 +118,57 @@ class Settings(BaseSettings):
         "turn_secret",
         "asset_dir",
         "tariffs_file",
+        "api_token_key_file",
+        "jitsi_auth_token",
         mode="before",
     )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("jitsi_dial_in_numbers", mode="before")
+    @classmethod
+    def _json_list(cls, value: object) -> object:
+        # Decoded here rather than by pydantic-settings, whose JSON errors are not
+        # ValidationErrors and would escape the one-line report.
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return []
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise ValueError("must be a JSON list of numbers") from None
+
+    @field_validator("jitsi_prefix")
+    @classmethod
+    def _path_prefix(cls, value: str) -> str:
+        if _PATH_PREFIX.fullmatch(value) is None:
+            raise ValueError("must be a path like /jitsi (leading /, no trailing /)")
+        return value
+
+    @field_validator("jitsi_auth_header")
+    @classmethod
+    def _header_name(cls, value: str) -> str:
+        if _HEADER_NAME.fullmatch(value) is None:
+            raise ValueError("must be an HTTP header name")
+        return value
+
+    @field_validator("jitsi_auth_token")
+    @classmethod
+    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters long")
+        return value
+
+    @model_validator(mode="after")
+    def _token_lifetimes(self) -> Settings:
+        if self.api_token_default_ttl_seconds > self.api_token_max_ttl_seconds:
+            raise ValueError(
+                "PARLEY_API_TOKEN_DEFAULT_TTL_SECONDS exceeds "
+                "PARLEY_API_TOKEN_MAX_TTL_SECONDS"
+            )
+        return self
 
     @property
     def uses_local_issuer(self) -> bool:
@@ -119,6 +199,13 @@ class Settings(BaseSettings):
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith("postgresql")
+
+    @property
+    def api_token_key_path(self) -> Path:
+        """Where the API-token signing key lives (created on first use)."""
+        from parley.apikeys.signing import KEY_FILE_NAME
+
+        return self.api_token_key_file or self.data_dir / KEY_FILE_NAME
 
 
 def load_settings() -> Settings:

@@ -9,6 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 
 from parley import __version__
+from parley.apikeys.auth import ApiKeyTokens
+from parley.apikeys.router import router as apikeys_router
+from parley.apikeys.signing import TokenSigner
 from parley.assets.router import router as assets_router
 from parley.assets.storage import STALE_UPLOAD_SECONDS, configure_storage
 from parley.auth.deps import Authenticator
@@ -17,6 +20,7 @@ from parley.auth.local_issuer import LocalIssuer
 from parley.auth.router import local_issuer_router
 from parley.auth.router import router as auth_router
 from parley.auth.verifier import TokenVerifier
+from parley.compat.jitsi.router import jitsi_router
 from parley.config import Settings, get_settings
 from parley.db import Database, create_engine
 from parley.errors import install_error_handlers
@@ -24,7 +28,9 @@ from parley.health import router as health_router
 from parley.invites.router import router as invites_router
 from parley.middleware import RequestIdMiddleware
 from parley.openapi import install_openapi
+from parley.ratelimit import InMemoryFailureLimiter
 from parley.recording.router import router as recording_router
+from parley.reservations.router import router as reservations_router
 from parley.rooms.router import router as rooms_router
 from parley.streaming.router import router as streaming_router
 from parley.tariffs import service as tariffs_service
@@ -90,7 +96,16 @@ def create_app(
             audience=settings.oidc_audience,
             leeway_seconds=settings.oidc_leeway_seconds,
         )
-        app.state.authenticator = Authenticator.create(verifier)
+        signer = TokenSigner.from_file(
+            settings.api_token_key_path,
+            base_url=settings.base_url,
+            leeway_seconds=settings.oidc_leeway_seconds,
+        )
+        app.state.api_token_signer = signer
+        app.state.authenticator = Authenticator.create(
+            verifier,
+            ApiKeyTokens(signer, recheck_seconds=settings.api_key_recheck_seconds),
+        )
         swept = await asset_storage.sweep_stale_uploads(STALE_UPLOAD_SECONDS)
         if swept:
             logger.info("deleted %d abandoned asset uploads", swept)
@@ -111,11 +126,19 @@ def create_app(
     )
     app.state.settings = settings
     app.state.local_issuer = local_issuer
+    # Shared by the dial-in surfaces (conference mapper, call-in): parley.ratelimit.
+    app.state.failure_limiter = InMemoryFailureLimiter(
+        max_failures=settings.brute_force_max_failures,
+        window_seconds=settings.brute_force_window_seconds,
+    )
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
     app.include_router(api_v1_router())
+    app.include_router(apikeys_router)
+    app.include_router(reservations_router)
+    app.include_router(jitsi_router(settings.jitsi_prefix))
     if local_issuer is not None:
         app.include_router(local_issuer_router(local_issuer))
     if settings.bench_endpoints and settings.is_postgres:

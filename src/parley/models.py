@@ -1,17 +1,23 @@
 """Imports every ORM model so Base.metadata is complete (Alembic, tests)."""
 
+from parley.apikeys.models import ApiKey
 from parley.assets.models import Asset
+from parley.compat.jitsi.models import ConferenceMapping
 from parley.db import Base
 from parley.invites.models import Invite
+from parley.reservations.models import Reservation
 from parley.rooms.models import Room
 from parley.sip.models import SipConfig
 from parley.streaming.models import RoomStreamingTarget
 from parley.users.models import User
 
 __all__ = [
+    "ApiKey",
     "Asset",
     "Base",
+    "ConferenceMapping",
     "Invite",
+    "Reservation",
     "Room",
     "RoomStreamingTarget",
     "SipConfig",

@@ -39,6 +39,11 @@ def _thumbprint(public_jwk: dict[str, Any]) -> str:
     return _b64url(hashlib.sha256(canonical.encode()).digest())
 
 
+def local_subject(email: str) -> str:
+    """The `sub` of the local issuer's tokens: the same e-mail is always the same user."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"parley-local:{email.strip().lower()}"))
+
+
 def load_or_create_key(data_dir: Path) -> bytes:
     """The PEM private key, created on first use (O_EXCL so concurrent starts agree)."""
     path = data_dir / KEY_FILE_NAME
@@ -117,7 +122,7 @@ class LocalIssuer:
         given, _, family = display.partition(" ")
         claims: dict[str, Any] = {
             "iss": self.issuer,
-            "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, f"parley-local:{email}")),
+            "sub": local_subject(email),
             "iat": issued,
             "nbf": issued,
             "exp": issued + ttl_seconds,

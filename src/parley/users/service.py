@@ -112,6 +112,16 @@ async def sync_user_from_claims(
     return user
 
 
+async def find_users_by_email(session: AsyncSession, email: str) -> Sequence[User]:
+    """Users with exactly this e-mail address (stored lower-case), oldest first."""
+    result = await session.scalars(
+        select(User)
+        .where(User.email == email.strip().lower())
+        .order_by(User.created_at, User.id)
+    )
+    return result.all()
+
+
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
 

@@ -1,0 +1,1 @@
+"""Thin adapters speaking other systems' dialects over the same domain services."""
