@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     turn_ttl_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 86_400
     stun_uris: str = ""
     bench_endpoints: bool = False
+    booking_rate_limit_per_minute: Annotated[int, Field(ge=0, le=100_000)] = 60
 
     @field_validator("database_url")
     @classmethod

@@ -15,6 +15,8 @@ from parley.auth.local_issuer import LocalIssuer
 from parley.auth.router import local_issuer_router
 from parley.auth.router import router as auth_router
 from parley.auth.verifier import TokenVerifier
+from parley.booking.page import router as booking_page_router
+from parley.booking.router import router as booking_router
 from parley.config import Settings, get_settings
 from parley.db import Database, create_engine
 from parley.errors import install_error_handlers
@@ -36,7 +38,13 @@ API_DESCRIPTION = (
 def api_v1_router() -> APIRouter:
     """Every /v1 route, mounted in one place."""
     v1 = APIRouter(prefix="/v1")
-    for router in (auth_router, rooms_router, invites_router, users_router):
+    for router in (
+        auth_router,
+        rooms_router,
+        invites_router,
+        users_router,
+        booking_router,
+    ):
         v1.include_router(router)
     return v1
 
@@ -95,6 +103,7 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
     app.include_router(api_v1_router())
+    app.include_router(booking_page_router)
     if local_issuer is not None:
         app.include_router(local_issuer_router(local_issuer))
     if settings.bench_endpoints and settings.is_postgres:
