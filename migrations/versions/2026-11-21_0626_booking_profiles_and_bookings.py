@@ -1,7 +1,7 @@
 """booking profiles and bookings
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-21 06:26:03.383325
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -53,7 +53,7 @@ def upgrade() -> None:
         "bookings",
         sa.Column("owner_id", sa.Uuid(), nullable=False),
         sa.Column("profile_id", sa.Uuid(), nullable=True),
-        sa.Column("event_id", sa.Uuid(), nullable=True),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
         sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
@@ -61,6 +61,12 @@ def upgrade() -> None:
         sa.Column("substitution_data", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["events.id"],
+            name=op.f("fk_bookings_event_id_events"),
+            ondelete="CASCADE",
+        ),
         sa.ForeignKeyConstraint(
             ["owner_id"],
             ["users.id"],
@@ -74,6 +80,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bookings")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_bookings_event_id")),
     )
     op.create_index(
         "ix_bookings_owner_id_starts_at",

@@ -9,8 +9,6 @@ with BEGIN IMMEDIATE (``parley.db``), which already admits one writer at a time.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import hashlib
 import uuid
 from datetime import UTC, datetime
@@ -18,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.booking.availability import is_slot_available
+from parley.booking.availability import BusyInterval, is_slot_available
 from parley.booking.errors import SlotNotOffered, SlotTaken
 from parley.booking.models import Booking
 from parley.booking.profiles import ProfileRules
@@ -31,9 +29,9 @@ from parley.booking.scheduling import (
 from parley.booking.schemas import BookMeetingBody
 from parley.booking.template import TemplateField, render_template
 from parley.errors import FieldError, ValidationFailed
-
-if TYPE_CHECKING:
-    from parley.events.schemas import PostEventsBody
+from parley.events import service as events_service
+from parley.events.models import Event
+from parley.events.schemas import DateTimeTZ, PostEventsBody
 
 # pg_advisory_xact_lock(int, int): the first key names the lock's purpose so it
 # cannot collide with other advisory locks (the 64-bit key space is separate).
@@ -57,6 +55,8 @@ def substitution_values(
     fields: list[TemplateField], data: BookMeetingBody
 ) -> dict[str, str]:
     """The values to render with; 422 naming every required field left empty."""
+    if not data.name.strip():
+        raise ValidationFailed.for_field("name", "value_required", "Name is empty")
     given = {
         name: value.strip()
         for name, value in data.substitution_data.items()
@@ -82,8 +82,12 @@ def substitution_values(
 
 
 def _slot_is_offered(
-    rules: ProfileRules, start: datetime, now: datetime, busy: list | None = None
+    rules: ProfileRules,
+    start: datetime,
+    now: datetime,
+    busy: list[BusyInterval] | None = None,
 ) -> bool:
+    """Whether the availability endpoint would offer `start` at `now`."""
     window = window_now(rules, now)
     if window is None:
         return False
@@ -100,22 +104,28 @@ def _slot_is_offered(
     )
 
 
+def _clip(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def _event_body(
     public: PublicProfile, values: dict[str, str], start: datetime, end: datetime
 ) -> PostEventsBody:
-    from parley.events.schemas import DateTimeTZ, PostEventsBody  # TEMP until merge
-
+    """The owner's event: subject and description rendered with the booker's values."""
     profile = public.profile
     title = render_template(profile.subject or "", values).strip()
     if not title:
         title = f"{profile.name} with {values['name']}"
-    description = render_template(profile.description or "", values)
+    parts = [render_template(profile.description or "", values).strip()]
     if profile.location:
-        description = f"{description}\n\nLocation: {profile.location}".strip()
+        parts.append(f"Location: {profile.location}")
+    parts.append(f"Booked by {values['name']} <{values['email']}>")
     zone = public.rules.work_hours.timezone
     return PostEventsBody(
         title=_clip(title, _TITLE_LENGTH),
-        description=_clip(description, _DESCRIPTION_LENGTH),
+        description=_clip(
+            "\n\n".join(part for part in parts if part), _DESCRIPTION_LENGTH
+        ),
         is_time_independent=False,
         is_all_day=False,
         starts_at=DateTimeTZ(datetime=start, timezone=zone),
@@ -123,8 +133,14 @@ def _event_body(
     )
 
 
-def _clip(value: str, limit: int) -> str:
-    return value if len(value) <= limit else value[: limit - 1] + "…"
+def room_link(public_url: str, event: Event) -> str:
+    """Where participants join the event's Parley room."""
+    return f"{public_url}/room/{event.room_id}"
+
+
+def _with_conference_link(description: str, link: str) -> str:
+    line = f"Join the meeting: {link}"
+    return f"{_clip(description, _DESCRIPTION_LENGTH - len(line) - 2)}\n\n{line}"
 
 
 async def book_meeting(
@@ -133,8 +149,13 @@ async def book_meeting(
     client_id: uuid.UUID,
     profile_name: str,
     data: BookMeetingBody,
+    public_url: str,
 ) -> Booking:
-    """Book the slot `data.time` on the profile; 422 for a bad request, 409 if taken."""
+    """Book the slot `data.time`: 422 for a bad request, 409 when it is taken.
+
+    Creates the event on the owner's calendar (with the room link in its
+    description when the profile starts a conference) and invites the booker.
+    """
     public = await find_public_profile(session, client_id, profile_name)
     rules = public.rules
     start = data.time.start.astimezone(UTC)
@@ -150,26 +171,19 @@ async def book_meeting(
     await lock_owner_calendar(session, owner_id)
     now = datetime.now(UTC)
     if not _slot_is_offered(rules, start, now):
-        raise SlotNotOffered(
-            errors=[
-                FieldError(
-                    field="time.start",
-                    code="slot_not_offered",
-                    message="Not a slot of this profile now (off the step grid, "
-                    "outside work hours, or outside the booking window)",
-                )
-            ]
-        )
-    from parley.events import service as events_service  # TEMP until merge
-
+        raise SlotNotOffered(errors=[_NOT_OFFERED])
     busy = await busy_around(session, owner_id, rules, start=start, end=end)
     if not _slot_is_offered(rules, start, now, busy):
         raise SlotTaken()
     event = await events_service.create_event(
         session, creator_id=owner_id, data=_event_body(public, values, start, end)
     )
+    if public.profile.start_conference:
+        event.description = _with_conference_link(
+            event.description, room_link(public_url, event)
+        )
     await events_service.invite_email(
-        session, event, email=str(data.email), role="guest", inviter_id=owner_id
+        session, event, email=values["email"], role="guest", inviter_id=owner_id
     )
     booking = Booking(
         owner_id=owner_id,
@@ -180,9 +194,17 @@ async def book_meeting(
         name=values["name"],
         email=values["email"],
         substitution_data={
-            k: v for k, v in values.items() if k not in ("name", "email")
+            key: value for key, value in values.items() if key not in ("name", "email")
         },
     )
     session.add(booking)
     await session.flush()
     return booking
+
+
+_NOT_OFFERED = FieldError(
+    field="time.start",
+    code="slot_not_offered",
+    message="Not a slot of this profile now: off the step grid, outside the work "
+    "hours, or outside the booking window",
+)

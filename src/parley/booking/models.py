@@ -58,7 +58,10 @@ class Booking(IdMixin, Base):
     profile_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("booking_profiles.id", ondelete="SET NULL"), index=True
     )
-    event_id: Mapped[uuid.UUID | None] = mapped_column(default=None)
+    # The meeting on the owner's calendar; deleting the event deletes the booking.
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), unique=True
+    )
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     name: Mapped[str] = mapped_column(String(255))

@@ -166,6 +166,7 @@ async def get_booking_availability(
     openapi_extra={"security": []},
 )
 async def book_meeting(
+    request: Request,
     _: PublicRateLimit,
     client_id: ClientIdPath,
     profile_name: ProfileNamePath,
@@ -174,7 +175,11 @@ async def book_meeting(
 ) -> BookingConfirmation:
     """Book a free slot: creates the event on the owner's calendar and invites the booker."""
     booking = await book.book_meeting(
-        session, client_id=client_id, profile_name=profile_name, data=body
+        session,
+        client_id=client_id,
+        profile_name=profile_name,
+        data=body,
+        public_url=_base_url(request),
     )
     assert booking.event_id is not None
     return BookingConfirmation(event_id=booking.event_id, booking_id=booking.id)

@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.booking.availability import (
@@ -17,9 +16,10 @@ from parley.booking.availability import (
     compute_slots,
 )
 from parley.booking.errors import BookingProfileNotFound
-from parley.booking.models import Booking, BookingProfile
+from parley.booking.models import BookingProfile
 from parley.booking.profiles import ProfileRules, get_public_profile, profile_rules
 from parley.booking.template import TemplateField, template_fields
+from parley.events import service as events_service
 from parley.users import service as users_service
 
 # Filled from the booking body itself, so the form does not ask for them twice.
@@ -74,15 +74,16 @@ def window_now(rules: ProfileRules, now: datetime) -> BookingWindow | None:
 async def owner_busy(
     session: AsyncSession, owner_id: uuid.UUID, *, start: datetime, end: datetime
 ) -> list[BusyInterval]:
-    """The owner's busy time overlapping [start, end): every booked meeting."""
-    rows = await session.execute(
-        select(Booking.starts_at, Booking.ends_at).where(
-            Booking.owner_id == owner_id,
-            Booking.starts_at < end,
-            Booking.ends_at > start,
-        )
+    """The owner's busy time overlapping [start, end).
+
+    Every event the owner created or accepted, recurring instances and moved
+    exceptions included, cancelled instances left out; booked meetings are
+    events of the owner too, so they count without a separate query.
+    """
+    spans = await events_service.busy_intervals(
+        session, owner_id, window_start=start, window_end=end
     )
-    return [BusyInterval(row_start, row_end) for row_start, row_end in rows]
+    return [BusyInterval(span_start, span_end) for span_start, span_end in spans]
 
 
 async def busy_around(
