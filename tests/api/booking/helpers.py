@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+
+from parley.db import Database
+from parley.events import service as events_service
+from parley.events.schemas import DateTimeTZ, PostEventsBody
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 ALL_DAYS = (*WEEKDAYS, "saturday", "sunday")
@@ -76,3 +81,58 @@ def one_day(day: date, zone: str = "UTC") -> dict[str, str]:
 
 def availability_url(profile: dict[str, Any]) -> str:
     return f"/v1/book/{profile['clientId']}/{profile['name']}/meeting"
+
+
+async def owner_id(client: httpx.AsyncClient, headers: dict[str, str]) -> uuid.UUID:
+    response = await client.get("/v1/users/me", headers=headers)
+    return uuid.UUID(response.json()["id"])
+
+
+async def add_event(
+    database: Database,
+    creator_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    *,
+    zone: str = "UTC",
+    rrule: str | None = None,
+) -> uuid.UUID:
+    """An event on the creator's calendar, made through the events service."""
+    async with database.sessionmaker() as session:
+        event = await events_service.create_event(
+            session,
+            creator_id=creator_id,
+            data=PostEventsBody(
+                title="Busy",
+                description="",
+                is_time_independent=False,
+                is_all_day=False,
+                starts_at=DateTimeTZ(datetime=start, timezone=zone),
+                ends_at=DateTimeTZ(datetime=end, timezone=zone),
+                recurrence_pattern=[rrule] if rrule else None,
+            ),
+        )
+        await session.commit()
+        return event.id
+
+
+def at(day: date, clock: str) -> datetime:
+    """A UTC instant on `day` at HH:MM."""
+    return datetime.combine(day, time.fromisoformat(clock), UTC)
+
+
+def slot_starts(availability: dict[str, Any]) -> list[str]:
+    return [item["start"][11:16] for item in availability["items"]]
+
+
+def booking_body(
+    start: datetime, minutes: int = 30, **overrides: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "time": {"start": iso(start), "end": iso(start + timedelta(minutes=minutes))},
+        "name": "Carol Client",
+        "email": "carol@example.com",
+        "substitutionData": {"topic": "pricing"},
+    }
+    body.update(overrides)
+    return body
