@@ -80,7 +80,10 @@ def render_page(public: PublicProfile, *, client_id: uuid.UUID) -> str:
     location = f"<li>{html.escape(profile.location)}</li>" if profile.location else ""
     availability_url = f"/v1/book/{client_id}/{quote(profile.name, safe='')}/meeting"
     return _PAGE.substitute(
-        title=html.escape(render_template(title, {}).strip() or profile.name),
+        # "Call with {{name}}" reads "Call with you" to the person booking.
+        title=html.escape(
+            render_template(title, {"name": "you"}).strip() or profile.name
+        ),
         owner=html.escape(public.owner_name),
         duration=profile.duration_minutes,
         location=location,

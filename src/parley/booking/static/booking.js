@@ -20,11 +20,11 @@
     timeZone: zone, weekday: "long", day: "numeric", month: "long",
   });
   const timeLabel = new Intl.DateTimeFormat(undefined, {
-    timeZone: zone, hour: "2-digit", minute: "2-digit",
+    timeZone: zone, hour: "numeric", minute: "2-digit",
   });
   const fullLabel = new Intl.DateTimeFormat(undefined, {
     timeZone: zone, weekday: "long", day: "numeric", month: "long", year: "numeric",
-    hour: "2-digit", minute: "2-digit",
+    hour: "numeric", minute: "2-digit",
   });
 
   let extraFields = [];
@@ -88,7 +88,8 @@
     fields.forEach((field, position) => {
       const id = "extra-" + position;
       const box = el("div", { class: "field" });
-      const label = el("label", { for: id }, field.name.replace(/[._]/g, " "));
+      const words = field.name.replace(/[._]+/g, " ").trim();
+      const label = el("label", { for: id }, words.charAt(0).toUpperCase() + words.slice(1));
       const input = el("input", { id: id, name: field.name, maxlength: "2000", "aria-describedby": id + "-error" });
       input.dataset.extra = field.name;
       box.append(label, input);
