@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import httpx
@@ -157,9 +158,7 @@ async def test_notice_and_horizon_bound_the_slots(
     assert starts[0] < after + timedelta(hours=4)
     assert ends[-1] <= after + timedelta(days=2)
     assert ends[-1] > before + timedelta(days=2) - timedelta(hours=2)
-    assert all(
-        b - a == timedelta(hours=1) for a, b in zip(starts, starts[1:], strict=False)
-    )
+    assert all(b - a == timedelta(hours=1) for a, b in pairwise(starts))
 
 
 async def test_owner_events_and_buffers_block_slots(

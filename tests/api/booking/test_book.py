@@ -16,7 +16,6 @@ from parley.db import Database
 from parley.events.models import Event, EventEmailInvite, EventInvite
 from tests.api.booking.helpers import (
     add_event,
-    at,
     availability_url,
     booking_body,
     create_profile,
