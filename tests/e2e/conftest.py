@@ -16,10 +16,13 @@ import httpx
 import pytest
 
 
-def mint_token(env: dict[str, str], cwd: Path, email: str) -> str:
+def mint_token(
+    env: dict[str, str], cwd: Path, email: str, *, name: str | None = None
+) -> str:
     """An access token from `parley token`, as the README shows."""
     return subprocess.run(
-        [sys.executable, "-m", "parley.cli", "token", email],
+        [sys.executable, "-m", "parley.cli", "token", email]
+        + (["--name", name] if name else []),
         cwd=cwd,
         env=env,
         capture_output=True,

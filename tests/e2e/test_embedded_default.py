@@ -3,34 +3,18 @@ issuer, a token from `parley token`, a first request, a clean shutdown."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
+
+from tests.e2e.conftest import mint_token
 
 
 def test_first_steps_from_the_readme(
     embedded_server: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
     base, env = embedded_server
-    token = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "parley.cli",
-            "token",
-            "alice@example.com",
-            "--name",
-            "Alice Example",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    ).stdout.strip()
+    token = mint_token(env, tmp_path, "alice@example.com", name="Alice Example")
     headers = {"Authorization": f"Bearer {token}"}
 
     discovery = httpx.get(f"{base}/.well-known/openid-configuration").json()

@@ -16,15 +16,13 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.booking.availability import BusyInterval, is_slot_available
 from parley.booking.errors import SlotNotOffered, SlotTaken
 from parley.booking.models import Booking
-from parley.booking.profiles import ProfileRules
 from parley.booking.scheduling import (
     PublicProfile,
     busy_around,
     find_public_profile,
-    window_now,
+    is_offered,
 )
 from parley.booking.schemas import BookMeetingBody
 from parley.booking.template import TemplateField, render_template
@@ -79,29 +77,6 @@ def substitution_values(
         )
     values = {field.name: given[field.name] for field in fields if field.name in given}
     return {**values, "name": data.name.strip(), "email": str(data.email)}
-
-
-def _slot_is_offered(
-    rules: ProfileRules,
-    start: datetime,
-    now: datetime,
-    busy: list[BusyInterval] | None = None,
-) -> bool:
-    """Whether the availability endpoint would offer `start` at `now`."""
-    window = window_now(rules, now)
-    if window is None:
-        return False
-    return is_slot_available(
-        slot_start=start,
-        work_hours=rules.work_hours,
-        duration=rules.duration,
-        step_minutes=rules.step_minutes,
-        window_start=window.start,
-        window_end=window.end,
-        busy=busy or [],
-        buffer_before=rules.buffer_before,
-        buffer_after=rules.buffer_after,
-    )
 
 
 def _clip(value: str, limit: int) -> str:
@@ -170,10 +145,10 @@ async def book_meeting(
     owner_id = public.profile.owner_id
     await lock_owner_calendar(session, owner_id)
     now = datetime.now(UTC)
-    if not _slot_is_offered(rules, start, now):
+    if not is_offered(rules, start, now=now):
         raise SlotNotOffered(errors=[_NOT_OFFERED])
     busy = await busy_around(session, owner_id, rules, start=start, end=end)
-    if not _slot_is_offered(rules, start, now, busy):
+    if not is_offered(rules, start, now=now, busy=busy):
         raise SlotTaken()
     event = await events_service.create_event(
         session, creator_id=owner_id, data=_event_body(public, values, start, end)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +15,7 @@ from parley.booking.availability import (
     Slot,
     booking_window,
     compute_slots,
+    is_slot_available,
 )
 from parley.booking.errors import BookingProfileNotFound
 from parley.booking.models import BookingProfile
@@ -103,6 +105,35 @@ async def busy_around(
     )
 
 
+def _rule_arguments(rules: ProfileRules, window: BookingWindow) -> dict[str, Any]:
+    """The profile's rules as compute_slots/is_slot_available take them."""
+    return {
+        "work_hours": rules.work_hours,
+        "duration": rules.duration,
+        "step_minutes": rules.step_minutes,
+        "window_start": window.start,
+        "window_end": window.end,
+        "buffer_before": rules.buffer_before,
+        "buffer_after": rules.buffer_after,
+    }
+
+
+def is_offered(
+    rules: ProfileRules,
+    start: datetime,
+    *,
+    now: datetime,
+    busy: list[BusyInterval] | None = None,
+) -> bool:
+    """Whether the availability endpoint offers `start` at `now` given `busy`."""
+    window = window_now(rules, now)
+    if window is None:
+        return False
+    return is_slot_available(
+        slot_start=start, busy=busy or [], **_rule_arguments(rules, window)
+    )
+
+
 async def available_slots(
     session: AsyncSession, public: PublicProfile, *, now: datetime
 ) -> list[Slot]:
@@ -114,13 +145,4 @@ async def available_slots(
     busy = await busy_around(
         session, public.profile.owner_id, rules, start=window.start, end=window.end
     )
-    return compute_slots(
-        work_hours=rules.work_hours,
-        duration=rules.duration,
-        step_minutes=rules.step_minutes,
-        window_start=window.start,
-        window_end=window.end,
-        busy=busy,
-        buffer_before=rules.buffer_before,
-        buffer_after=rules.buffer_after,
-    )
+    return compute_slots(busy=busy, **_rule_arguments(rules, window))

@@ -41,13 +41,7 @@ async def test_create_profile_returns_the_whole_profile(
         "subject": "Intro call with {{name}}",
         "description": "Agenda: {{topic}}. Notes: {{notes=none}}",
         "location": "Online",
-        "workHours": {
-            "timezone": "Europe/Berlin",
-            "daySchedules": day_schedules(
-                [{"start": "09:00", "end": "17:00"}],
-                ("monday", "tuesday", "wednesday", "thursday", "friday"),
-            ),
-        },
+        "workHours": profile_body()["workHours"],
         "bufferBeforeMinutes": 10,
         "bufferAfterMinutes": 0,
         "minimumNoticeMinutes": 120,
