@@ -18,6 +18,8 @@ from parley.auth.verifier import TokenVerifier
 from parley.config import Settings, get_settings
 from parley.db import Database, create_engine
 from parley.errors import install_error_handlers
+from parley.events.invites_router import router as event_invites_router
+from parley.events.router import router as events_router
 from parley.health import router as health_router
 from parley.invites.router import router as invites_router
 from parley.middleware import RequestIdMiddleware
@@ -36,7 +38,14 @@ API_DESCRIPTION = (
 def api_v1_router() -> APIRouter:
     """Every /v1 route, mounted in one place."""
     v1 = APIRouter(prefix="/v1")
-    for router in (auth_router, rooms_router, invites_router, users_router):
+    for router in (
+        auth_router,
+        rooms_router,
+        invites_router,
+        users_router,
+        events_router,
+        event_invites_router,
+    ):
         v1.include_router(router)
     return v1
 

@@ -39,8 +39,7 @@ from parley.events.listing_keys import (
     class_span_limit,
 )
 from parley.events.models import Event, EventFavorite, EventInvite
-
-_BEGINNING_OF_TIME = datetime.min.replace(tzinfo=UTC)
+from parley.events.timing import BEGINNING_OF_TIME
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +65,7 @@ class SortKey:
     def ordering(self) -> tuple[Any, ...]:
         return (
             self.first_start is not None,
-            self.first_start or _BEGINNING_OF_TIME,
+            self.first_start or BEGINNING_OF_TIME,
             self.created_at,
             self.event_id,
         )
@@ -143,7 +142,7 @@ def _window_clause(source: _Source, number: int, window: Window) -> list[Any]:
         try:
             lowest = window.start - limit
         except OverflowError:
-            lowest = _BEGINNING_OF_TIME
+            lowest = BEGINNING_OF_TIME
         clauses.append(source.first_start >= _instant(lowest))
     reaches = or_(
         source.last_end > _instant(window.start),
