@@ -203,7 +203,7 @@ async def test_recurring_event_is_followed_by_its_window_exceptions(
 async def test_filters(
     client: httpx.AsyncClient, alice: dict[str, str], bob: dict[str, str]
 ) -> None:
-    bob_id = (await me(client, bob))["id"]
+    await me(client, bob)
     own = await make(
         client, alice, "own", start="2030-01-10T08:00:00Z", end="2030-01-10T09:00:00Z"
     )
