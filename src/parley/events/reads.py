@@ -16,10 +16,11 @@ from parley.events.occurrences import apply_exception, overlaps, stored_timing
 from parley.events.schemas import EventExceptionRead, EventInstanceRead, EventRead
 from parley.events.timing import BEGINNING_OF_TIME, END_OF_TIME, Timing
 from parley.events.views import (
+    add_users,
     event_read,
     exception_read,
     instance_read,
-    load_context,
+    load_events,
 )
 
 # Widening of the exception pre-filter: all-day occurrences cover local days up
@@ -47,18 +48,15 @@ async def list_events(
     )
     if not candidates:
         return [], None
-    ids = [candidate.key.event_id for candidate in candidates]
-    loaded = {
-        e.id: e for e in await session.scalars(select(Event).where(Event.id.in_(ids)))
-    }
-    events = [loaded[event_id] for event_id in ids if event_id in loaded]
-    exceptions = await _exceptions_for(session, events, window)
-    context = await load_context(
+    events, context = await load_events(
         session,
-        events,
+        [candidate.key.event_id for candidate in candidates],
         user_id=user_id,
         invitees_max=invitees_max,
-        exceptions=[x for found in exceptions.values() for x in found],
+    )
+    exceptions = await _exceptions_for(session, events, window)
+    await add_users(
+        session, context, (x for found in exceptions.values() for x in found)
     )
     items: list[EventRead | EventExceptionRead] = []
     for event in events:
@@ -140,10 +138,10 @@ def _touches(timing: Timing, exception: EventException, window: Window) -> bool:
 async def read_event(
     session: AsyncSession, event: Event, *, user_id: uuid.UUID, invitees_max: int
 ) -> EventRead:
-    context = await load_context(
-        session, [event], user_id=user_id, invitees_max=invitees_max
+    (loaded,), context = await load_events(
+        session, [event.id], user_id=user_id, invitees_max=invitees_max
     )
-    return event_read(event, context)
+    return event_read(loaded, context)
 
 
 async def read_instances(
@@ -154,12 +152,10 @@ async def read_instances(
     user_id: uuid.UUID,
     invitees_max: int,
 ) -> list[EventInstanceRead]:
-    exceptions = [o.exception for o in page.occurrences if o.exception is not None]
-    context = await load_context(
-        session,
-        [event],
-        user_id=user_id,
-        invitees_max=invitees_max,
-        exceptions=exceptions,
+    _, context = await load_events(
+        session, [event.id], user_id=user_id, invitees_max=invitees_max
+    )
+    await add_users(
+        session, context, (o.exception for o in page.occurrences if o.exception)
     )
     return [instance_read(event, o, context) for o in page.occurrences]
