@@ -20,6 +20,8 @@ from parley.booking.router import router as booking_router
 from parley.config import Settings, get_settings
 from parley.db import Database, create_engine
 from parley.errors import install_error_handlers
+from parley.events.invites_router import router as event_invites_router
+from parley.events.router import router as events_router
 from parley.health import router as health_router
 from parley.invites.router import router as invites_router
 from parley.middleware import RequestIdMiddleware
@@ -43,6 +45,8 @@ def api_v1_router() -> APIRouter:
         rooms_router,
         invites_router,
         users_router,
+        events_router,
+        event_invites_router,
         booking_router,
     ):
         v1.include_router(router)

@@ -25,6 +25,10 @@ class NotEventCreator(Forbidden):
     default_message = "Only the event's creator may do this"
 
 
+class NoEventAccess(Forbidden):
+    default_message = "You have no access to this event"
+
+
 class InvalidEvent(ValidationFailed):
     """Times or recurrence that cannot describe an event (422 `invalid_event`)."""
 

@@ -13,19 +13,21 @@ which is the reference controller's order (time-independent events first).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
+    Boolean,
+    Integer,
     Select,
+    Uuid,
     and_,
-    literal,
+    bindparam,
+    false,
     or_,
     select,
-    true,
     tuple_,
     union_all,
 )
@@ -39,8 +41,7 @@ from parley.events.listing_keys import (
     class_span_limit,
 )
 from parley.events.models import Event, EventFavorite, EventInvite
-
-_BEGINNING_OF_TIME = datetime.min.replace(tzinfo=UTC)
+from parley.events.timing import BEGINNING_OF_TIME
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +63,6 @@ class SortKey:
     first_start: datetime | None
     created_at: datetime
     event_id: uuid.UUID
-
-    def ordering(self) -> tuple[Any, ...]:
-        return (
-            self.first_start is not None,
-            self.first_start or _BEGINNING_OF_TIME,
-            self.created_at,
-            self.event_id,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,74 +108,79 @@ _INVITED = _Source(
 )
 
 
-def _instant(value: datetime) -> ColumnElement[datetime]:
-    return literal(value, UTCDateTime())
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What decides the SQL of a listing; the values are bound parameters.
+
+    Statements are built once per shape and reused, so a request costs no
+    expression building and always hits SQLAlchemy's compiled cache.
+    """
+
+    sources: tuple[str, ...]
+    classes: tuple[int, ...]
+    has_start: bool
+    has_end: bool
+    cursor: str | None  # None, "untimed" (cursor in class 0) or "timed"
+    statuses: bool
+    favorites: bool
+    adhoc: bool
+    paged: bool
 
 
-def _classes(window: Window, filters: Filters) -> list[int]:
-    timed = [*BOUNDED_CLASSES, OPEN_CLASS]
+_SOURCES = {"created": _CREATED, "invited": _INVITED}
+_INSTANT = UTCDateTime()
+
+
+def _param(name: str, type_: Any = None) -> Any:
+    return bindparam(name, type_=type_)
+
+
+def _classes(window: Window, filters: Filters) -> tuple[int, ...]:
+    timed = (*BOUNDED_CLASSES, OPEN_CLASS)
     if window.is_bounded or filters.time_independent is False:
         return timed
     if filters.time_independent:
-        return [TIME_INDEPENDENT_CLASS]
-    return [TIME_INDEPENDENT_CLASS, *timed]
+        return (TIME_INDEPENDENT_CLASS,)
+    return (TIME_INDEPENDENT_CLASS, *timed)
 
 
-def _window_clause(source: _Source, number: int, window: Window) -> list[Any]:
+def _window_clause(source: _Source, number: int, shape: _Shape) -> list[Any]:
     """Overlap of ``[first_start, last_end)`` with the window, as a range on first_start.
 
     A zero-length event at instant t is inside when start <= t < end.
     """
     clauses: list[Any] = []
-    if window.end is not None:
-        clauses.append(source.first_start < _instant(window.end))
-    if window.start is None:
+    if shape.has_end:
+        clauses.append(source.first_start < _param("w_end", _INSTANT))
+    if not shape.has_start:
         return clauses
-    limit = class_span_limit(number)
-    if limit is not None:
-        try:
-            lowest = window.start - limit
-        except OverflowError:
-            lowest = _BEGINNING_OF_TIME
-        clauses.append(source.first_start >= _instant(lowest))
-    reaches = or_(
-        source.last_end > _instant(window.start),
-        source.first_start >= _instant(window.start),
-    )
+    if class_span_limit(number) is not None:
+        clauses.append(source.first_start >= _param(f"lower_{number}", _INSTANT))
+    start = _param("w_start", _INSTANT)
+    reaches = or_(source.last_end > start, source.first_start >= start)
     if number == OPEN_CLASS:
         reaches = or_(source.last_end.is_(None), reaches)
     clauses.append(reaches)
     return clauses
 
 
-def _cursor_clause(source: _Source, number: int, after: SortKey | None) -> Any:
-    if after is None:
-        return true()
+def _cursor_clause(source: _Source, number: int, shape: _Shape) -> Any:
+    if shape.cursor is None:
+        return None
+    created, event_id = _param("c_created", _INSTANT), _param("c_id", Uuid())
     if number == TIME_INDEPENDENT_CLASS:
-        if after.first_start is not None:
-            return literal(False)
-        return tuple_(source.created_at, source.event_id) > tuple_(
-            _instant(after.created_at), literal(after.event_id)
-        )
-    if after.first_start is None:
-        return true()
+        if shape.cursor == "timed":
+            return false()
+        return tuple_(source.created_at, source.event_id) > tuple_(created, event_id)
+    if shape.cursor == "untimed":
+        return None
     return tuple_(source.first_start, source.created_at, source.event_id) > tuple_(
-        _instant(after.first_start),
-        _instant(after.created_at),
-        literal(after.event_id),
+        _param("c_start", _INSTANT), created, event_id
     )
 
 
-def _part(
-    source: _Source,
-    user_id: uuid.UUID,
-    number: int,
-    *,
-    window: Window,
-    filters: Filters,
-    after: SortKey | None,
-    limit: int | None,
-) -> Select[Any]:
+def _part(source: _Source, number: int, shape: _Shape) -> Select[Any]:
+    user_id = _param("user_id", Uuid())
     statement = select(
         source.event_id.label("event_id"),
         source.first_start.label("first_start"),
@@ -191,12 +189,16 @@ def _part(
     ).where(
         source.owner == user_id,
         source.span_class == number,
-        *_window_clause(source, number, window),
-        _cursor_clause(source, number, after),
+        *_window_clause(source, number, shape),
     )
-    if source.status is not None and filters.invite_status:
-        statement = statement.where(source.status.in_(sorted(filters.invite_status)))
-    if filters.favorites:
+    cursor = _cursor_clause(source, number, shape)
+    if cursor is not None:
+        statement = statement.where(cursor)
+    if source.status is not None and shape.statuses:
+        statement = statement.where(
+            source.status.in_(bindparam("statuses", expanding=True))
+        )
+    if shape.favorites:
         statement = statement.join(
             EventFavorite,
             and_(
@@ -204,31 +206,106 @@ def _part(
                 EventFavorite.user_id == user_id,
             ),
         )
-    if filters.adhoc is not None:
-        if source is _CREATED:
-            statement = statement.where(Event.is_adhoc == filters.adhoc)
-        else:
-            statement = statement.join(Event, Event.id == source.event_id).where(
-                Event.is_adhoc == filters.adhoc
-            )
-    if limit is not None:
+    if shape.adhoc:
+        if source is not _CREATED:
+            statement = statement.join(Event, Event.id == source.event_id)
+        statement = statement.where(Event.is_adhoc == _param("adhoc", Boolean()))
+    if shape.paged:
         statement = statement.order_by(
             source.first_start, source.created_at, source.event_id
-        ).limit(limit)
+        ).limit(_param("part_limit", Integer()))
     return statement
 
 
-def _sources(filters: Filters) -> list[_Source]:
+@lru_cache(maxsize=512)
+def _statement(shape: _Shape) -> Any:
+    """The UNION ALL of every (source, span class) part; paged: ordered and limited."""
+    parts = [
+        _part(_SOURCES[name], number, shape).subquery()
+        for name in shape.sources
+        for number in shape.classes
+    ]
+    union = union_all(*(select(part) for part in parts))
+    if not shape.paged:
+        return union
+    rows = union.subquery()
+    return (
+        select(rows)
+        .order_by(rows.c.first_start.nulls_first(), rows.c.created_at, rows.c.event_id)
+        .limit(_param("page_limit", Integer()))
+    )
+
+
+def _sources(filters: Filters) -> tuple[str, ...]:
     # Creators have no invite row; the controller counts them as `accepted`.
     if filters.invite_status and "accepted" not in filters.invite_status:
-        return [_INVITED]
-    return [_CREATED, _INVITED]
+        return ("invited",)
+    return ("created", "invited")
+
+
+def _shape_and_params(
+    user_id: uuid.UUID,
+    window: Window,
+    filters: Filters,
+    after: SortKey | None,
+    limit: int | None,
+) -> tuple[_Shape, dict[str, Any]]:
+    params: dict[str, Any] = {"user_id": user_id}
+    classes = _classes(window, filters)
+    if window.end is not None:
+        params["w_end"] = window.end
+    if window.start is not None:
+        params["w_start"] = window.start
+        for number in classes:
+            span = class_span_limit(number)
+            if span is not None:
+                try:
+                    params[f"lower_{number}"] = window.start - span
+                except OverflowError:
+                    params[f"lower_{number}"] = BEGINNING_OF_TIME
+    cursor = None
+    if after is not None:
+        cursor = "untimed" if after.first_start is None else "timed"
+        params.update(c_created=after.created_at, c_id=after.event_id)
+        if after.first_start is not None:
+            params["c_start"] = after.first_start
+    if filters.invite_status:
+        params["statuses"] = sorted(filters.invite_status)
+    if filters.adhoc is not None:
+        params["adhoc"] = filters.adhoc
+    if limit is not None:
+        params.update(part_limit=limit, page_limit=limit)
+    shape = _Shape(
+        sources=_sources(filters),
+        classes=classes,
+        has_start=window.start is not None,
+        has_end=window.end is not None,
+        cursor=cursor,
+        statuses=bool(filters.invite_status),
+        favorites=filters.favorites,
+        adhoc=filters.adhoc is not None,
+        paged=limit is not None,
+    )
+    return shape, params
 
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
     key: SortKey
     last_end: datetime | None
+
+
+def page_statement(
+    user_id: uuid.UUID,
+    *,
+    window: Window,
+    filters: Filters,
+    after: SortKey | None,
+    limit: int,
+) -> tuple[Any, dict[str, Any]]:
+    """The listing query for a page of ``limit`` rows, and its parameters."""
+    shape, params = _shape_and_params(user_id, window, filters, after, limit)
+    return _statement(shape), params
 
 
 async def list_page(
@@ -241,30 +318,19 @@ async def list_page(
     limit: int,
 ) -> list[Candidate]:
     """The first ``limit`` of the user's events after the cursor, in listing order."""
-    parts = [
-        _part(
-            source,
-            user_id,
-            number,
-            window=window,
-            filters=filters,
-            after=after,
-            limit=limit + 1,
-        ).subquery()
-        for source in _sources(filters)
-        for number in _classes(window, filters)
-    ]
-    rows = await _run_union(session, parts)
+    statement, params = page_statement(
+        user_id, window=window, filters=filters, after=after, limit=limit
+    )
+    rows = await _run(session, statement, params)
+    # A user is never invited to their own event, so the parts cannot overlap;
+    # dropping repeats anyway keeps a page free of duplicates.
     seen: set[uuid.UUID] = set()
-    result: list[Candidate] = []
-    for candidate in sorted(rows, key=lambda c: c.key.ordering()):
-        if candidate.key.event_id in seen:
-            continue
-        seen.add(candidate.key.event_id)
-        result.append(candidate)
-        if len(result) == limit:
-            break
-    return result
+    unique = []
+    for row in rows:
+        if row.key.event_id not in seen:
+            seen.add(row.key.event_id)
+            unique.append(row)
+    return unique
 
 
 async def list_in_window(
@@ -276,26 +342,15 @@ async def list_in_window(
 ) -> list[Candidate]:
     """All timed events of the user overlapping the window (unordered, distinct)."""
     filters = Filters(time_independent=False, invite_status=invite_status)
-    parts = [
-        _part(
-            source,
-            user_id,
-            number,
-            window=window,
-            filters=filters,
-            after=None,
-            limit=None,
-        ).subquery()
-        for source in _sources(filters)
-        for number in _classes(window, filters)
-    ]
-    unique = {c.key.event_id: c for c in await _run_union(session, parts)}
-    return list(unique.values())
+    shape, params = _shape_and_params(user_id, window, filters, None, None)
+    rows = await _run(session, _statement(shape), params)
+    return list({c.key.event_id: c for c in rows}.values())
 
 
-async def _run_union(session: AsyncSession, parts: Sequence[Any]) -> list[Candidate]:
-    union = union_all(*(select(part) for part in parts))
-    result = await session.execute(union)
+async def _run(
+    session: AsyncSession, statement: Any, params: dict[str, Any]
+) -> list[Candidate]:
+    result = await session.execute(statement, params)
     return [
         Candidate(
             key=SortKey(

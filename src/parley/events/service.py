@@ -17,6 +17,7 @@ from parley.db import utcnow
 from parley.events import notifications
 from parley.events.errors import (
     EventNotFound,
+    NoEventAccess,
     NotEventCreator,
     RoomHasNoEvent,
     UnsupportedEventFeature,
@@ -118,14 +119,11 @@ def ensure_creator(event: Event, user_id: uuid.UUID) -> None:
 async def ensure_can_read(
     session: AsyncSession, event: Event, user_id: uuid.UUID
 ) -> None:
-    """The creator and invitees may read an event; others get 404, as if it did not exist.
-
-    Kept as 404 (not 403) so event ids cannot be probed.
-    """
+    """The creator and invitees may read an event; others get 403 (as for rooms)."""
     if is_creator(event, user_id):
         return
     if await invite_status_of(session, event.id, user_id) is None:
-        raise EventNotFound()
+        raise NoEventAccess()
 
 
 def _apply_listing_keys(
@@ -247,10 +245,15 @@ async def update_event(
     *,
     actor_id: uuid.UUID,
     notify: bool = True,
-) -> Event:
-    """Apply a patch (creator only). A new pattern or start removes all exceptions."""
+) -> Event | None:
+    """Apply a patch (creator only); None when the body was empty (nothing changes).
+
+    A new pattern, start or all-day flag removes all exceptions.
+    """
     ensure_creator(event, actor_id)
     changes = data.model_dump(exclude_unset=True)
+    if not changes:
+        return None
     old = stored_timing(event)
     timing = _merged_timing(event, changes, data)
     for name in ("title", "description", "is_adhoc"):

@@ -21,6 +21,7 @@ from parley.events.recurrence import (
 )
 
 _MIDNIGHT = time(0, 0)
+BEGINNING_OF_TIME = datetime.min.replace(tzinfo=UTC)
 END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 
 
