@@ -46,6 +46,8 @@ def embedded_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         "PARLEY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'parley.db'}",
         "PARLEY_DATA_DIR": str(tmp_path / "data"),
         "PARLEY_PORT": str(port),
+        # Absolute, so the server (started in tmp_path) runs this checkout's code.
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
     }
     env.pop("PARLEY_OIDC_ISSUER", None)
     process = subprocess.Popen(

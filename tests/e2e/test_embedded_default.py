@@ -7,6 +7,8 @@ from pathlib import Path
 
 import httpx
 
+# free_port is re-exported: other end-to-end tests import it from here.
+from tests.e2e.conftest import free_port as free_port
 from tests.e2e.conftest import mint_token
 
 
