@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     jitsi_dial_in_numbers: Annotated[list[DialInNumber], NoDecode] = []
     brute_force_max_failures: Annotated[int, Field(ge=1, le=10_000)] = 10
     brute_force_window_seconds: Annotated[int, Field(ge=1, le=86_400)] = 600
+    booking_rate_limit_per_minute: Annotated[int, Field(ge=0, le=100_000)] = 60
 
     @field_validator("database_url")
     @classmethod

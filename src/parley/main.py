@@ -20,10 +20,14 @@ from parley.auth.local_issuer import LocalIssuer
 from parley.auth.router import local_issuer_router
 from parley.auth.router import router as auth_router
 from parley.auth.verifier import TokenVerifier
+from parley.booking.page import router as booking_page_router
+from parley.booking.router import router as booking_router
 from parley.compat.jitsi.router import jitsi_router
 from parley.config import Settings, get_settings
 from parley.db import Database, create_engine
 from parley.errors import install_error_handlers
+from parley.events.invites_router import router as event_invites_router
+from parley.events.router import router as events_router
 from parley.health import router as health_router
 from parley.invites.router import router as invites_router
 from parley.middleware import RequestIdMiddleware
@@ -58,6 +62,9 @@ def api_v1_router() -> APIRouter:
         assets_router,
         tariffs_router,
         recording_router,
+        events_router,
+        event_invites_router,
+        booking_router,
     ):
         v1.include_router(router)
     return v1
@@ -139,6 +146,7 @@ def create_app(
     app.include_router(apikeys_router)
     app.include_router(reservations_router)
     app.include_router(jitsi_router(settings.jitsi_prefix))
+    app.include_router(booking_page_router)
     if local_issuer is not None:
         app.include_router(local_issuer_router(local_issuer))
     if settings.bench_endpoints and settings.is_postgres:

@@ -2,8 +2,16 @@
 
 from parley.apikeys.models import ApiKey
 from parley.assets.models import Asset
+from parley.booking.models import Booking, BookingProfile
 from parley.compat.jitsi.models import ConferenceMapping
 from parley.db import Base
+from parley.events.models import (
+    Event,
+    EventEmailInvite,
+    EventException,
+    EventFavorite,
+    EventInvite,
+)
 from parley.invites.models import Invite
 from parley.reservations.models import Reservation
 from parley.rooms.models import Room
@@ -15,7 +23,14 @@ __all__ = [
     "ApiKey",
     "Asset",
     "Base",
+    "Booking",
+    "BookingProfile",
     "ConferenceMapping",
+    "Event",
+    "EventEmailInvite",
+    "EventException",
+    "EventFavorite",
+    "EventInvite",
     "Invite",
     "Reservation",
     "Room",

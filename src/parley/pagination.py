@@ -61,9 +61,21 @@ async def fetch_page(
     session: AsyncSession, statement: Select[tuple[T]], params: PageParams
 ) -> tuple[list[T], int]:
     """One page of an ORM select (which must be ordered) and the unpaged row count."""
+    return await fetch_slice(
+        session, statement, offset=params.offset, limit=params.per_page
+    )
+
+
+async def fetch_slice(
+    session: AsyncSession, statement: Select[tuple[T]], *, offset: int, limit: int
+) -> tuple[list[T], int]:
+    """Rows [offset, offset + limit) of an ordered ORM select and the total count.
+
+    For APIs paged by offset and limit rather than by page number.
+    """
     count: Select[Any] = select(func.count()).select_from(
         statement.order_by(None).subquery()
     )
     total = await session.scalar(count) or 0
-    rows = await session.scalars(statement.offset(params.offset).limit(params.per_page))
+    rows = await session.scalars(statement.offset(offset).limit(limit))
     return list(rows.all()), total

@@ -1,20 +1,60 @@
-"""``{{variable}}`` placeholders in booking-profile description templates.
+"""``{{variable}}`` placeholders in booking-profile subject and description templates.
 
 A placeholder is ``{{`` + optional whitespace + a name matching
-``[A-Za-z_][A-Za-z0-9_.]*`` + optional whitespace + ``}}``.  Anything else in
-braces is ordinary text and is left alone, so a stray ``{{ }}`` never breaks
-a description.  Names are case-sensitive and dotted names are flat keys
-(``{{company.name}}`` looks up ``"company.name"``).
+``[A-Za-z_][A-Za-z0-9_.]*`` + optional whitespace + ``}}``.  A name may carry a
+default, ``{{ comments = none }}``: the text after ``=`` (trimmed, no braces)
+is used when the booker leaves the field empty, and makes the field optional.
+Anything else in braces is ordinary text and is left alone, so a stray
+``{{ }}`` never breaks a description.  Names are case-sensitive and dotted
+names are flat keys (``{{company.name}}`` looks up ``"company.name"``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
 
-__all__ = ["additional_fields", "render_template"]
+__all__ = ["TemplateField", "additional_fields", "render_template", "template_fields"]
 
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}", re.ASCII)
+_PLACEHOLDER = re.compile(
+    r"\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*(?:=\s*([^{}]*?)\s*)?\}\}", re.ASCII
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateField:
+    """A placeholder name and its default (``None``: the booker must fill it in)."""
+
+    name: str
+    default: str | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+
+def template_fields(
+    texts: Iterable[str | None], *, exclude: Collection[str] = ()
+) -> list[TemplateField]:
+    """Placeholders of all ``texts``, unique by name, in order of first appearance.
+
+    A name's default is the first one written for it anywhere in ``texts``.
+    ``exclude`` drops names the server fills in itself.
+    """
+    defaults: dict[str, str | None] = {}
+    for text in texts:
+        if not text:
+            continue
+        for match in _PLACEHOLDER.finditer(text):
+            name, default = match.group(1), match.group(2)
+            if defaults.get(name) is None:
+                defaults[name] = default
+    return [
+        TemplateField(name, default)
+        for name, default in defaults.items()
+        if name not in exclude
+    ]
 
 
 def additional_fields(
@@ -25,13 +65,7 @@ def additional_fields(
     ``exclude`` drops names the server fills in itself (e.g. a reschedule
     token) so the booking widget does not ask the end user for them.
     """
-    if not description:
-        return []
-    # dict keeps insertion order: a cheap ordered set.
-    names = dict.fromkeys(
-        match.group(1) for match in _PLACEHOLDER.finditer(description)
-    )
-    return [name for name in names if name not in exclude]
+    return [field.name for field in template_fields([description], exclude=exclude)]
 
 
 def render_template(
@@ -40,7 +74,7 @@ def render_template(
     *,
     escape: Callable[[str], str] | None = None,
 ) -> str:
-    """Replace each placeholder with its value; missing or ``None`` becomes ``""``.
+    """Replace each placeholder with its value, else its default, else ``""``.
 
     Missing values render empty because the text goes to invitees: a raw
     ``{{comments}}`` in an invitation looks broken, and required fields are
@@ -51,7 +85,7 @@ def render_template(
     """
 
     def substitute(match: re.Match[str]) -> str:
-        value = values.get(match.group(1)) or ""
+        value = values.get(match.group(1)) or match.group(2) or ""
         return escape(value) if escape is not None else value
 
     return _PLACEHOLDER.sub(substitute, text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +30,22 @@ class QueryTooShort(BadRequest):
 
 class UserNotFound(NotFound):
     default_message = "The user could not be found"
+
+
+# Other domains act when a user appears or changes address (event e-mail invites).
+ProvisioningHook = Callable[[AsyncSession, User], Awaitable[None]]
+_provisioning_hooks: list[ProvisioningHook] = []
+
+
+def register_provisioning_hook(hook: ProvisioningHook) -> None:
+    """Run ``hook`` after a user is created or their e-mail address changes."""
+    if hook not in _provisioning_hooks:
+        _provisioning_hooks.append(hook)
+
+
+async def _run_provisioning_hooks(session: AsyncSession, user: User) -> None:
+    for hook in _provisioning_hooks:
+        await hook(session, user)
 
 
 def _text_claim(claims: dict[str, Any], name: str) -> str | None:
@@ -103,12 +119,15 @@ async def sync_user_from_claims(
             if user is None:
                 raise
         else:
+            await _run_provisioning_hooks(session, user)
             return user
     changed = {k: v for k, v in profile.items() if getattr(user, k) != v}
     for name, value in changed.items():
         setattr(user, name, value)
     if changed:
         await session.flush()
+    if "email" in changed:
+        await _run_provisioning_hooks(session, user)
     return user
 
 

@@ -6,7 +6,12 @@ import html
 
 import pytest
 
-from parley.booking.template import additional_fields, render_template
+from parley.booking.template import (
+    TemplateField,
+    additional_fields,
+    render_template,
+    template_fields,
+)
 
 
 @pytest.mark.parametrize(
@@ -67,3 +72,41 @@ def test_extracted_fields_are_exactly_what_render_fills() -> None:
     values = {name: f"<{name}>" for name in additional_fields(description)}
 
     assert render_template(description, values) == "<a> <b.c> <a> {{ }}"
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        pytest.param(["{{a}} {{b=x}}"], [TemplateField("a"), TemplateField("b", "x")], id="required-and-default"),
+        pytest.param(["{{ c = no comment }}"], [TemplateField("c", "no comment")], id="default-trimmed"),
+        pytest.param(["{{c=}}"], [TemplateField("c", "")], id="empty-default-is-optional"),
+        pytest.param(["{{a}}", "{{a=later}} {{b}}"], [TemplateField("a", "later"), TemplateField("b")],
+                     id="first-default-wins-across-texts"),
+        pytest.param(["{{a=x}} {{a=y}}"], [TemplateField("a", "x")], id="first-default-kept"),
+        pytest.param([None, "", "{{a={b}}}"], [], id="braces-in-default-are-text"),
+    ],
+)  # fmt: skip
+def test_template_fields(
+    texts: list[str | None], expected: list[TemplateField]
+) -> None:
+    assert template_fields(texts) == expected
+
+
+def test_template_fields_exclude_and_required() -> None:
+    fields = template_fields(["{{name}} {{notes=-}}"], exclude={"name"})
+
+    assert fields == [TemplateField("notes", "-")]
+    assert fields[0].required is False
+    assert TemplateField("x").required is True
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        pytest.param({}, "Notes: none.", id="default-when-missing"),
+        pytest.param({"notes": ""}, "Notes: none.", id="default-when-empty"),
+        pytest.param({"notes": "bring slides"}, "Notes: bring slides.", id="value-wins"),
+    ],
+)  # fmt: skip
+def test_render_template_uses_defaults(values: dict[str, str], expected: str) -> None:
+    assert render_template("Notes: {{ notes = none }}.", values) == expected

@@ -1361,3 +1361,19 @@ def test_storage_form_round_trips() -> None:
     assert split_recurrence_pattern(None) == []
     assert split_recurrence_pattern("") == []
     assert timed(lines, START, BERLIN).lines == tuple(lines)
+
+
+def test_exdate_matches_local_time_not_utc() -> None:
+    # 00:00 Berlin is 23:00Z the day before; the 01:00 Berlin instance is 00:00Z.
+    # The EXDATE names no instance, so nothing is removed (recurring-ical-events
+    # removes the 01:00 instance here; the differential test names that case).
+    rset = timed(
+        ["RRULE:FREQ=DAILY;COUNT=3", "EXDATE:20150102T000000"],
+        "2015-01-01 01:00",
+        BERLIN,
+    )
+    assert listed(rset, window_start=utc(2014, 12, 31)) == [
+        utc(2015, 1, 1, 0, 0),
+        utc(2015, 1, 2, 0, 0),
+        utc(2015, 1, 3, 0, 0),
+    ]

@@ -31,7 +31,7 @@ meaning wall time in the event's zone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import cast
@@ -368,7 +368,29 @@ def test_parley_matches_recurring_ical_events(case: Case) -> None:
         rset, window_start=case.window_start, window_end=case.window_end, limit=LIMIT
     )
     assert not page.truncated
+    # recurring-ical-events drops an instance whose UTC time equals an EXDATE's
+    # local wall time (it misreads the EXDATE's zone); RFC 5545 matches the
+    # instance's own time. Pinned by test_exdate_matches_local_time_not_utc.
+    assume(not _exdate_collides_in_utc(case, page.starts))
     assert list(page.starts) == reference_starts(case)
+
+
+def _exdate_collides_in_utc(case: Case, starts: Sequence[datetime]) -> bool:
+    if case.is_all_day:
+        return False
+    zone = ZoneInfo(case.zone)
+    walls = set()
+    for line in case.lines:
+        if line.startswith("EXDATE"):
+            for value in line.rsplit(":", 1)[1].split(","):
+                # Naive on purpose: a wall time, compared with naive walls.
+                wall = datetime.strptime(value.rstrip("Z"), "%Y%m%dT%H%M%S")  # noqa: DTZ007
+                walls.add(wall)
+    return any(
+        start.replace(tzinfo=None) in walls
+        and start.astimezone(zone).replace(tzinfo=None) not in walls
+        for start in starts
+    )
 
 
 @settings(max_examples=100, deadline=None)

@@ -1,0 +1,50 @@
+"""GET /rooms/{room_id}/event callers: users with room access or invite-code guests.
+
+The spec allows either security scheme there: a user's access token, or an
+invite code sent as the bearer token (scheme InviteCode).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from parley.auth.deps import bearer_token, current_principal
+from parley.db import SessionDep
+from parley.errors import Forbidden, Unauthorized
+from parley.events import service
+from parley.events.models import Event
+from parley.invites import service as invites_service
+from parley.rooms import service as rooms_service
+from parley.rooms.deps import RoomIdPath
+
+
+def _invite_code(token: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(token)
+    except ValueError:
+        return None
+
+
+async def get_room_event_for_caller(
+    request: Request, room_id: RoomIdPath, session: SessionDep
+) -> Event:
+    token = bearer_token(request)
+    code = _invite_code(token)
+    if code is not None:
+        invite = await invites_service.get_usable_invite(session, code)
+        if invite is None:
+            raise Unauthorized("The invite code is invalid or expired")
+        if invite.room_id != room_id:
+            raise Forbidden("The invite code is not for this room")
+        room = await rooms_service.get_room_or_raise(session, room_id)
+    else:
+        principal = await current_principal(request)
+        room = await rooms_service.get_room_or_raise(session, room_id)
+        await rooms_service.ensure_access(session, room, principal.user_id)
+    return await service.get_room_event_or_raise(session, room)
+
+
+RoomEventReader = Annotated[Event, Depends(get_room_event_for_caller)]
