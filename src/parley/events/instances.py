@@ -18,7 +18,7 @@ from parley.db import utcnow
 from parley.errors import BadRequest, ValidationFailed
 from parley.events import notifications
 from parley.events.errors import InstanceNotFound
-from parley.events.invites import recipients_of
+from parley.events.invites import insert_once, recipients_of
 from parley.events.models import Event, EventException
 from parley.events.occurrences import (
     Occurrence,
@@ -152,6 +152,28 @@ def _merge_patch(
             setattr(exception, f"{name}_tz", value.timezone)
 
 
+async def _new_exception(
+    session: AsyncSession,
+    event: Event,
+    original: datetime,
+    actor_id: uuid.UUID,
+    now: datetime,
+) -> EventException:
+    """A new exception row, or the one a concurrent request just created."""
+    exception = EventException(
+        event_id=event.id,
+        original_starts_at=original,
+        status="ok",
+        created_by_id=actor_id,
+        created_at=now,
+        updated_by_id=actor_id,
+        updated_at=now,
+    )
+    if await insert_once(session, exception):
+        return exception
+    return (await _exceptions_at(session, event, [original]))[original]
+
+
 async def patch_instance(
     session: AsyncSession,
     event: Event,
@@ -177,14 +199,7 @@ async def patch_instance(
         return None
     now = utcnow()
     if exception is None:
-        exception = EventException(
-            event_id=event.id,
-            original_starts_at=original,
-            status="ok",
-            created_by_id=actor_id,
-            created_at=now,
-        )
-        session.add(exception)
+        exception = await _new_exception(session, event, original, actor_id, now)
     _merge_patch(exception, changes, data)
     exception.updated_by_id = actor_id
     exception.updated_at = now

@@ -24,6 +24,7 @@ from parley.events.errors import (
 )
 from parley.events.invites import (
     InviteOutcome,
+    insert_once,
     invite_email,
     invite_status_of,
     invite_user,
@@ -369,9 +370,7 @@ async def add_favorite(session: AsyncSession, event: Event, user_id: uuid.UUID) 
     existing = await session.get(EventFavorite, (user_id, event.id))
     if existing is not None:
         return False
-    session.add(EventFavorite(user_id=user_id, event_id=event.id))
-    await session.flush()
-    return True
+    return await insert_once(session, EventFavorite(user_id=user_id, event_id=event.id))
 
 
 async def remove_favorite(
