@@ -18,7 +18,7 @@ from parley.db import utcnow
 from parley.errors import BadRequest, ValidationFailed
 from parley.events import notifications
 from parley.events.errors import InstanceNotFound
-from parley.events.invites import insert_once, recipients_of
+from parley.events.invites import insert_once
 from parley.events.models import Event, EventException
 from parley.events.occurrences import (
     Occurrence,
@@ -33,7 +33,11 @@ from parley.events.recurrence import (
     parse_instance_id,
 )
 from parley.events.schemas import PatchEventInstance
-from parley.events.service import ensure_creator, refresh_listing_keys
+from parley.events.service import (
+    ensure_creator,
+    notify_update,
+    refresh_listing_keys,
+)
 from parley.events.timing import END_OF_TIME, Moment, Timing, check_times
 
 _ONE_SECOND = timedelta(seconds=1)
@@ -212,11 +216,10 @@ async def patch_instance(
     await session.flush()
     await refresh_listing_keys(session, event)
     if notify:
-        await notifications.notify_updated(
+        await notify_update(
             session,
             event,
             actor_id=actor_id,
-            recipients=await recipients_of(session, event),
             change=notifications.EventChange(
                 fields=frozenset(k for k, v in changes.items() if v is not None),
                 instance_start=original,

@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.events.instances import InstancePage
 from parley.events.listing import Filters, SortKey, Window, list_page
 from parley.events.models import Event, EventException
-from parley.events.occurrences import apply_exception, overlaps, stored_timing
+from parley.events.occurrences import (
+    Occurrence,
+    apply_exception,
+    overlaps,
+    stored_timing,
+)
 from parley.events.schemas import EventExceptionRead, EventInstanceRead, EventRead
 from parley.events.timing import BEGINNING_OF_TIME, END_OF_TIME, Timing
 from parley.events.views import (
@@ -142,6 +147,21 @@ async def read_event(
         session, [event.id], user_id=user_id, invitees_max=invitees_max
     )
     return event_read(loaded, context)
+
+
+async def read_instance(
+    session: AsyncSession,
+    event: Event,
+    occurrence: Occurrence,
+    *,
+    user_id: uuid.UUID,
+    invitees_max: int,
+) -> EventInstanceRead:
+    page = InstancePage([occurrence], None)
+    (shown,) = await read_instances(
+        session, event, page, user_id=user_id, invitees_max=invitees_max
+    )
+    return shown
 
 
 async def read_instances(
