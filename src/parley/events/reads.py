@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.events.errors import EventNotFound
 from parley.events.instances import InstancePage
 from parley.events.listing import Filters, SortKey, Window, list_page
 from parley.events.models import Event, EventException
@@ -143,10 +144,12 @@ def _touches(timing: Timing, exception: EventException, window: Window) -> bool:
 async def read_event(
     session: AsyncSession, event: Event, *, user_id: uuid.UUID, invitees_max: int
 ) -> EventRead:
-    (loaded,), context = await load_events(
+    loaded, context = await load_events(
         session, [event.id], user_id=user_id, invitees_max=invitees_max
     )
-    return event_read(loaded, context)
+    if not loaded:  # deleted by a concurrent request since it was looked up
+        raise EventNotFound()
+    return event_read(loaded[0], context)
 
 
 async def read_instance(

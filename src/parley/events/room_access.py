@@ -7,6 +7,7 @@ invite code sent as the bearer token (scheme InviteCode).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -33,6 +34,21 @@ async def get_room_event_or_raise(session: AsyncSession, room: Room) -> Event:
     if event is None:
         raise RoomHasNoEvent()
     return event
+
+
+async def event_ids_of_rooms(
+    session: AsyncSession, room_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Room id → event id for those of the rooms that belong to an event.
+
+    The shape of `assets.service.register_event_lookup` (assets show `event_id`).
+    """
+    if not room_ids:
+        return {}
+    rows = await session.execute(
+        select(Event.room_id, Event.id).where(Event.room_id.in_(list(room_ids)))
+    )
+    return dict(rows.all())  # type: ignore[arg-type]
 
 
 def _invite_code(token: str) -> uuid.UUID | None:
