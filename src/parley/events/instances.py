@@ -18,7 +18,7 @@ from parley.db import utcnow
 from parley.errors import BadRequest, ValidationFailed
 from parley.events import notifications
 from parley.events.errors import InstanceNotFound
-from parley.events.invites import recipients_of
+from parley.events.invites import insert_once
 from parley.events.models import Event, EventException
 from parley.events.occurrences import (
     Occurrence,
@@ -33,7 +33,11 @@ from parley.events.recurrence import (
     parse_instance_id,
 )
 from parley.events.schemas import PatchEventInstance
-from parley.events.service import ensure_creator, refresh_listing_keys
+from parley.events.service import (
+    ensure_creator,
+    notify_update,
+    refresh_listing_keys,
+)
 from parley.events.timing import END_OF_TIME, Moment, Timing, check_times
 
 _ONE_SECOND = timedelta(seconds=1)
@@ -152,6 +156,28 @@ def _merge_patch(
             setattr(exception, f"{name}_tz", value.timezone)
 
 
+async def _new_exception(
+    session: AsyncSession,
+    event: Event,
+    original: datetime,
+    actor_id: uuid.UUID,
+    now: datetime,
+) -> EventException:
+    """A new exception row, or the one a concurrent request just created."""
+    exception = EventException(
+        event_id=event.id,
+        original_starts_at=original,
+        status="ok",
+        created_by_id=actor_id,
+        created_at=now,
+        updated_by_id=actor_id,
+        updated_at=now,
+    )
+    if await insert_once(session, exception):
+        return exception
+    return (await _exceptions_at(session, event, [original]))[original]
+
+
 async def patch_instance(
     session: AsyncSession,
     event: Event,
@@ -177,14 +203,7 @@ async def patch_instance(
         return None
     now = utcnow()
     if exception is None:
-        exception = EventException(
-            event_id=event.id,
-            original_starts_at=original,
-            status="ok",
-            created_by_id=actor_id,
-            created_at=now,
-        )
-        session.add(exception)
+        exception = await _new_exception(session, event, original, actor_id, now)
     _merge_patch(exception, changes, data)
     exception.updated_by_id = actor_id
     exception.updated_at = now
@@ -197,11 +216,10 @@ async def patch_instance(
     await session.flush()
     await refresh_listing_keys(session, event)
     if notify:
-        await notifications.notify_updated(
+        await notify_update(
             session,
             event,
             actor_id=actor_id,
-            recipients=await recipients_of(session, event),
             change=notifications.EventChange(
                 fields=frozenset(k for k, v in changes.items() if v is not None),
                 instance_start=original,

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -26,6 +27,20 @@ from parley.users.models import User
 
 # E-mail invite roles map onto user invite roles (notes 4.4, invite_role.rs).
 EMAIL_ROLE_TO_USER_ROLE = {"guest": "user", "moderator": "moderator"}
+
+
+async def insert_once(session: AsyncSession, row: object) -> bool:
+    """Insert a row whose key may have just been taken by a concurrent request.
+
+    False when a unique constraint says it already exists (the caller answers as for
+    an existing row instead of failing with 500).
+    """
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +99,8 @@ async def invite_user(
         return InviteOutcome(created=False)
     if await invite_status_of(session, event.id, invitee.id) is not None:
         return InviteOutcome(created=False)
-    session.add(_new_invite(event, invitee.id, role, inviter_id))
-    await session.flush()
+    if not await insert_once(session, _new_invite(event, invitee.id, role, inviter_id)):
+        return InviteOutcome(created=False)
     if notify:
         await notifications.notify_invited(
             session,
@@ -131,12 +146,11 @@ async def invite_email(
         return InviteOutcome(created=created)
     if await session.get(EventEmailInvite, (event.id, email)) is not None:
         return InviteOutcome(created=False)
-    session.add(
-        EventEmailInvite(
-            event_id=event.id, email=email, role=role, created_by_id=inviter_id
-        )
+    email_invite = EventEmailInvite(
+        event_id=event.id, email=email, role=role, created_by_id=inviter_id
     )
-    await session.flush()
+    if not await insert_once(session, email_invite):
+        return InviteOutcome(created=False)
     if notify:
         await notifications.notify_invited(
             session, event, actor_id=inviter_id, recipients=[Recipient(email=email)]

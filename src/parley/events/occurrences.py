@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from parley.events.models import Event, EventException
 from parley.events.recurrence import (
@@ -27,15 +28,23 @@ def stored_timing(event: Event) -> Timing:
     starts_at = Moment(event.starts_at, event.starts_at_tz or "UTC")
     ends_at = Moment(event.ends_at, event.ends_at_tz or starts_at.zone)
     pattern = tuple(split_recurrence_pattern(event.recurrence_pattern))
-    recurrence: RecurrenceSet | None = None
-    if pattern:
-        recurrence = parse_recurrence(
-            list(pattern),
-            start=starts_at.at,
-            timezone=starts_at.zone,
-            is_all_day=event.is_all_day,
-        )
+    recurrence = (
+        _parsed(pattern, starts_at.at, starts_at.zone, event.is_all_day)
+        if pattern
+        else None
+    )
     return Timing(False, event.is_all_day, starts_at, ends_at, pattern, recurrence)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(
+    pattern: tuple[str, ...], start: datetime, zone: str, is_all_day: bool
+) -> RecurrenceSet:
+    # Parsing probes each rule (bounded, but up to the engine's work bound for
+    # rules that rarely match); stored events are listed again and again.
+    return parse_recurrence(
+        list(pattern), start=start, timezone=zone, is_all_day=is_all_day
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,16 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.events.errors import EventNotFound
 from parley.events.instances import InstancePage
 from parley.events.listing import Filters, SortKey, Window, list_page
 from parley.events.models import Event, EventException
-from parley.events.occurrences import apply_exception, overlaps, stored_timing
+from parley.events.occurrences import (
+    Occurrence,
+    apply_exception,
+    overlaps,
+    stored_timing,
+)
 from parley.events.schemas import EventExceptionRead, EventInstanceRead, EventRead
 from parley.events.timing import BEGINNING_OF_TIME, END_OF_TIME, Timing
 from parley.events.views import (
@@ -138,10 +144,27 @@ def _touches(timing: Timing, exception: EventException, window: Window) -> bool:
 async def read_event(
     session: AsyncSession, event: Event, *, user_id: uuid.UUID, invitees_max: int
 ) -> EventRead:
-    (loaded,), context = await load_events(
+    loaded, context = await load_events(
         session, [event.id], user_id=user_id, invitees_max=invitees_max
     )
-    return event_read(loaded, context)
+    if not loaded:  # deleted by a concurrent request since it was looked up
+        raise EventNotFound()
+    return event_read(loaded[0], context)
+
+
+async def read_instance(
+    session: AsyncSession,
+    event: Event,
+    occurrence: Occurrence,
+    *,
+    user_id: uuid.UUID,
+    invitees_max: int,
+) -> EventInstanceRead:
+    page = InstancePage([occurrence], None)
+    (shown,) = await read_instances(
+        session, event, page, user_id=user_id, invitees_max=invitees_max
+    )
+    return shown
 
 
 async def read_instances(

@@ -7,18 +7,49 @@ invite code sent as the bearer token (scheme InviteCode).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.assets import service as assets_service
 from parley.auth.deps import bearer_token, current_principal
 from parley.db import SessionDep
 from parley.errors import Forbidden, Unauthorized
-from parley.events import service
+from parley.events.errors import RoomHasNoEvent
 from parley.events.models import Event
 from parley.invites import service as invites_service
 from parley.rooms import service as rooms_service
 from parley.rooms.deps import RoomIdPath
+from parley.rooms.models import Room
+
+
+async def get_event_of_room(session: AsyncSession, room_id: uuid.UUID) -> Event | None:
+    return await session.scalar(select(Event).where(Event.room_id == room_id))
+
+
+async def get_room_event_or_raise(session: AsyncSession, room: Room) -> Event:
+    event = await get_event_of_room(session, room.id)
+    if event is None:
+        raise RoomHasNoEvent()
+    return event
+
+
+async def event_ids_of_rooms(
+    session: AsyncSession, room_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, uuid.UUID]:
+    """Room id → event id for those of the rooms that belong to an event.
+
+    The shape of `assets.service.register_event_lookup` (assets show `event_id`).
+    """
+    if not room_ids:
+        return {}
+    rows = await session.execute(
+        select(Event.room_id, Event.id).where(Event.room_id.in_(list(room_ids)))
+    )
+    return dict(rows.all())  # type: ignore[arg-type]
 
 
 def _invite_code(token: str) -> uuid.UUID | None:
@@ -44,7 +75,11 @@ async def get_room_event_for_caller(
         principal = await current_principal(request)
         room = await rooms_service.get_room_or_raise(session, room_id)
         await rooms_service.ensure_access(session, room, principal.user_id)
-    return await service.get_room_event_or_raise(session, room)
+    return await get_room_event_or_raise(session, room)
 
 
 RoomEventReader = Annotated[Event, Depends(get_room_event_for_caller)]
+
+
+# Assets of an event's room show the event's id (`GET /users/me/assets`).
+assets_service.register_event_lookup(event_ids_of_rooms)

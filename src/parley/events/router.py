@@ -23,6 +23,7 @@ from pydantic import AwareDatetime, TypeAdapter
 from parley.auth.deps import CurrentPrincipal
 from parley.db import SessionDep
 from parley.errors import BadRequest, ErrorBody
+from parley.events import favorites as favorites_service
 from parley.events import instances, reads, service
 from parley.events.cursor import (
     decode_event_cursor,
@@ -288,11 +289,9 @@ async def get_event_instance(
 ) -> EventInstanceRead:
     """Get one occurrence by its instance id (original start, YYYYMMDDTHHMMSSZ)."""
     occurrence = await instances.get_instance(session, event, instance_id)
-    page = instances.InstancePage([occurrence], None)
-    (shown,) = await reads.read_instances(
-        session, event, page, user_id=principal.user_id, invitees_max=invitees_max
+    return await reads.read_instance(
+        session, event, occurrence, user_id=principal.user_id, invitees_max=invitees_max
     )
-    return shown
 
 
 @router.patch(
@@ -321,11 +320,9 @@ async def patch_event_instance(
     )
     if occurrence is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
-    page = instances.InstancePage([occurrence], None)
-    (shown,) = await reads.read_instances(
-        session, event, page, user_id=principal.user_id, invitees_max=invitees_max
+    return await reads.read_instance(
+        session, event, occurrence, user_id=principal.user_id, invitees_max=invitees_max
     )
-    return shown
 
 
 @router.put(
@@ -338,7 +335,7 @@ async def add_event_favorite(
     event: ReadableEvent, principal: CurrentPrincipal, session: SessionDep
 ) -> Response:
     """Add the event to the caller's favorites."""
-    added = await service.add_favorite(session, event, principal.user_id)
+    added = await favorites_service.add_favorite(session, event, principal.user_id)
     return Response(status_code=201 if added else 204)
 
 
@@ -352,7 +349,7 @@ async def delete_event_favorite(
     event_id: EventIdPath, principal: CurrentPrincipal, session: SessionDep
 ) -> None:
     """Remove the event from the caller's favorites."""
-    await service.remove_favorite(session, event_id, principal.user_id)
+    await favorites_service.remove_favorite(session, event_id, principal.user_id)
 
 
 @router.get(

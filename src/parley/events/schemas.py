@@ -239,8 +239,8 @@ class EventRead(Schema):
     can_edit: bool
 
 
-class EventExceptionRead(Schema):
-    """A changed or cancelled occurrence (spec EventException)."""
+class _OccurrenceRead(Schema):
+    """Fields shared by exceptions and instances: ids and who changed them when."""
 
     id: str
     recurring_event_id: uuid.UUID
@@ -249,6 +249,11 @@ class EventExceptionRead(Schema):
     created_at: dt.datetime
     updated_by: PublicUserProfile
     updated_at: dt.datetime
+
+
+class EventExceptionRead(_OccurrenceRead):
+    """A changed or cancelled occurrence (spec EventException)."""
+
     title: str | None = None
     description: str | None = None
     is_all_day: bool | None = None
@@ -260,16 +265,9 @@ class EventExceptionRead(Schema):
     can_edit: bool
 
 
-class EventInstanceRead(Schema):
+class EventInstanceRead(_OccurrenceRead):
     """One occurrence with its exception applied (spec EventInstance)."""
 
-    id: str
-    recurring_event_id: uuid.UUID
-    instance_id: str
-    created_by: PublicUserProfile
-    created_at: dt.datetime
-    updated_by: PublicUserProfile
-    updated_at: dt.datetime
     title: str
     description: str
     room: EventRoomInfo

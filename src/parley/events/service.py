@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.db import utcnow
 from parley.events import notifications
+from parley.events.busy import busy_spans, merge_spans
 from parley.events.errors import (
     EventNotFound,
     NoEventAccess,
     NotEventCreator,
-    RoomHasNoEvent,
     UnsupportedEventFeature,
 )
 from parley.events.invites import (
@@ -34,14 +34,10 @@ from parley.events.listing_keys import listing_keys
 from parley.events.models import (
     Event,
     EventException,
-    EventFavorite,
     EventInvite,
 )
 from parley.events.occurrences import (
     apply_exception,
-    exceptions_by_start,
-    occurrences_in_window,
-    overlaps,
     stored_timing,
 )
 from parley.events.recurrence import join_recurrence_pattern
@@ -50,7 +46,6 @@ from parley.events.timing import (
     Moment,
     Timing,
     footprint,
-    occurrence_span,
     resolve_timing,
 )
 from parley.rooms import service as rooms_service
@@ -198,11 +193,8 @@ def _merged_timing(
 ) -> Timing:
     """The event's times after the patch, validated as a whole."""
     current = stored_timing(event)
-    is_time_independent = bool(
-        changes.get("is_time_independent", event.is_time_independent)
-    )
-    if "is_time_independent" in changes and changes["is_time_independent"] is None:
-        is_time_independent = event.is_time_independent
+    flag = changes.get("is_time_independent")
+    is_time_independent = event.is_time_independent if flag is None else bool(flag)
     if is_time_independent and not event.is_time_independent:
         # Becoming time-independent drops the times unless the patch repeats them.
         return resolve_timing(
@@ -280,14 +272,30 @@ async def update_event(
     await session.flush()
     await _sync_invite_keys(session, event)
     if notify:
-        await notifications.notify_updated(
+        await notify_update(
             session,
             event,
             actor_id=actor_id,
-            recipients=await recipients_of(session, event),
             change=notifications.EventChange(fields=frozenset(changes)),
         )
     return event
+
+
+async def notify_update(
+    session: AsyncSession,
+    event: Event,
+    *,
+    actor_id: uuid.UUID,
+    change: notifications.EventChange,
+) -> None:
+    """Hand a change to the mail hook with everyone invited to the event."""
+    await notifications.notify_updated(
+        session,
+        event,
+        actor_id=actor_id,
+        recipients=await recipients_of(session, event),
+        change=change,
+    )
 
 
 async def _moved_spans(
@@ -335,17 +343,6 @@ async def delete_event(
 # ---- rooms -------------------------------------------------------------------
 
 
-async def get_event_of_room(session: AsyncSession, room_id: uuid.UUID) -> Event | None:
-    return await session.scalar(select(Event).where(Event.room_id == room_id))
-
-
-async def get_room_event_or_raise(session: AsyncSession, room: Room) -> Event:
-    event = await get_event_of_room(session, room.id)
-    if event is None:
-        raise RoomHasNoEvent()
-    return event
-
-
 async def invitee_may_access_room(
     session: AsyncSession, room: Room, user_id: uuid.UUID
 ) -> bool:
@@ -359,32 +356,6 @@ async def invitee_may_access_room(
 
 
 rooms_service.register_access_check(invitee_may_access_room)
-
-
-# ---- favorites -----------------------------------------------------------------
-
-
-async def add_favorite(session: AsyncSession, event: Event, user_id: uuid.UUID) -> bool:
-    """Put the event on the user's favorites; False when it already was."""
-    existing = await session.get(EventFavorite, (user_id, event.id))
-    if existing is not None:
-        return False
-    session.add(EventFavorite(user_id=user_id, event_id=event.id))
-    await session.flush()
-    return True
-
-
-async def remove_favorite(
-    session: AsyncSession, event_id: uuid.UUID, user_id: uuid.UUID
-) -> None:
-    """Take the event off the user's favorites; 404 when it was not on them."""
-    result = await session.execute(
-        delete(EventFavorite).where(
-            EventFavorite.user_id == user_id, EventFavorite.event_id == event_id
-        )
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
-        raise EventNotFound("The event is not among your favorites")
 
 
 # ---- busy time ---------------------------------------------------------------
@@ -430,58 +401,12 @@ async def busy_intervals(
     spans: list[tuple[datetime, datetime]] = []
     for event in events:
         spans.extend(
-            _event_busy(event, exceptions.get(event.id, []), window_start, window_end)
+            busy_spans(
+                event,
+                exceptions.get(event.id, []),
+                window_start=window_start,
+                window_end=window_end,
+                limit=BUSY_OCCURRENCE_LIMIT,
+            )
         )
-    return _merge(spans)
-
-
-def _event_busy(
-    event: Event,
-    exceptions: list[EventException],
-    window_start: datetime,
-    window_end: datetime,
-) -> list[tuple[datetime, datetime]]:
-    timing = stored_timing(event)
-    if timing.starts_at is None:
-        return []
-    if timing.recurrence is None:
-        span = occurrence_span(
-            timing.starts_at.at,
-            timing.duration,
-            is_all_day=timing.is_all_day,
-            zone=timing.starts_at.zone,
-        )
-        return (
-            [_clip(span, window_start, window_end)]
-            if overlaps(span, window_start, window_end)
-            else []
-        )
-    found, page = occurrences_in_window(
-        timing,
-        exceptions_by_start(exceptions),
-        window_start=window_start,
-        window_end=window_end,
-        limit=BUSY_OCCURRENCE_LIMIT,
-    )
-    spans = [
-        _clip(o.span(), window_start, window_end) for o in found if not o.cancelled
-    ]
-    if page.truncated:
-        spans.append((max(page.resume_from or window_start, window_start), window_end))
-    return spans
-
-
-def _clip(
-    span: tuple[datetime, datetime], start: datetime, end: datetime
-) -> tuple[datetime, datetime]:
-    return max(span[0], start), min(span[1], end)
-
-
-def _merge(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
-    merged: list[tuple[datetime, datetime]] = []
-    for start, end in sorted(s for s in spans if s[1] > s[0]):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
+    return merge_spans(spans)

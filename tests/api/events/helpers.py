@@ -78,3 +78,13 @@ async def invite(
         f"/v1/events/{event_id}/invites", json=body, headers=headers
     )
     assert response.status_code == expected, response.text
+
+
+def registered_invitee(
+    profile: dict[str, Any], *, role: str = "user", status: str = "pending"
+) -> dict[str, Any]:
+    """An EventInvitee entry of a registered user, from their /users/me profile."""
+    return {
+        "profile": {"kind": "registered", **public(profile), "role": role},
+        "status": status,
+    }

@@ -331,3 +331,20 @@ async def test_busy_window_must_be_aware(session: AsyncSession) -> None:
         )
         == []
     )
+
+
+async def test_event_ids_of_rooms(session: AsyncSession) -> None:
+    from parley.events.room_access import event_ids_of_rooms
+    from parley.rooms.models import Room
+
+    owner = await make_user(session, "owner@example.com")
+    event = await service.create_event(
+        session, creator_id=owner.id, data=body(None, None)
+    )
+    plain = Room(created_by_id=owner.id)
+    session.add(plain)
+    await session.flush()
+    assert await event_ids_of_rooms(session, [event.room_id, plain.id]) == {
+        event.room_id: event.id
+    }
+    assert await event_ids_of_rooms(session, []) == {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -331,3 +332,68 @@ async def test_invitee_sees_updates_to_listing_keys(
     assert moved.status_code == 200
     listed = (await client.get("/v1/events", params=march, headers=bob)).json()
     assert [e["id"] for e in listed] == [event["id"]]
+
+
+async def test_notification_hooks_and_their_suppression(
+    client: httpx.AsyncClient,
+    alice: dict[str, str],
+    bob: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from parley.events import notifications
+
+    calls: list[tuple[str, list[str], object]] = []
+
+    def recorder(kind: str) -> Any:
+        async def record(session: object, event: object, **kwargs: Any) -> None:
+            emails = [r.email for r in kwargs["recipients"]]
+            calls.append((kind, emails, kwargs.get("change")))
+
+        return record
+
+    for kind in ("invited", "uninvited", "updated", "deleted"):
+        monkeypatch.setattr(notifications, f"notify_{kind}", recorder(kind))
+    event = await create_event(client, alice, pattern=["RRULE:FREQ=DAILY;COUNT=3"])
+    bob_id = (await me(client, bob))["id"]
+    base = f"/v1/events/{event['id']}"
+    quiet = {"suppress_email_notification": "true"}
+    await client.post(f"{base}/invites", json={"invitee": bob_id}, headers=alice)
+    await client.post(
+        f"{base}/invites", json={"email": "x@example.com"}, params=quiet, headers=alice
+    )
+    await client.patch(base, json={"title": "New"}, headers=alice)
+    await client.patch(base, json={"title": "Newer"}, params=quiet, headers=alice)
+    await client.patch(
+        f"{base}/instances/20300108T080000Z",
+        json={"status": "cancelled"},
+        headers=alice,
+    )
+    await client.delete(f"{base}/invites/{bob_id}", headers=alice)
+    await client.delete(base, headers=alice)
+    assert [(kind, emails) for kind, emails, _ in calls] == [
+        ("invited", ["bob@example.com"]),
+        ("updated", ["bob@example.com", "x@example.com"]),
+        ("updated", ["bob@example.com", "x@example.com"]),
+        ("uninvited", ["bob@example.com"]),
+        ("deleted", ["x@example.com"]),
+    ]
+    change = calls[2][2]
+    assert change == notifications.EventChange(
+        fields=frozenset({"status"}),
+        instance_start=datetime(2030, 1, 8, 8, tzinfo=UTC),
+        cancelled=True,
+    )
+
+
+async def test_email_invite_converts_when_a_user_changes_to_that_address(
+    client: httpx.AsyncClient, alice: dict[str, str], oidc_issuer: TestIssuer
+) -> None:
+    before = oidc_issuer.headers("erin.old@example.com", sub="erin")
+    await me(client, before)
+    event = await create_event(client, alice)
+    await invite(client, alice, event["id"], {"email": "erin@example.com"})
+    after = oidc_issuer.headers("erin@example.com", sub="erin")
+    assert (await me(client, after))["email"] == "erin@example.com"
+    assert await pending(client, after) == 1
+    shown = (await invitees(client, alice, event["id"])).json()
+    assert [i["profile"]["kind"] for i in shown] == ["registered"]

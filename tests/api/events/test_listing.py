@@ -7,7 +7,13 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.events.helpers import create_event, event_body, invite, me
+from tests.api.events.helpers import (
+    create_event,
+    event_body,
+    invite,
+    me,
+    registered_invitee,
+)
 
 JANUARY = {"time_min": "2030-01-01T00:00:00Z", "time_max": "2030-02-01T00:00:00Z"}
 
@@ -415,20 +421,7 @@ async def test_invitees_max(
         return item["invitees"], item["invitees_truncated"]
 
     assert await invitees(0) == ([], True)
-    bob_entry = {
-        "profile": {
-            "kind": "registered",
-            "id": bob_profile["id"],
-            "email": "bob@example.com",
-            "title": "",
-            "firstname": "Bob",
-            "lastname": "Berg",
-            "display_name": bob_profile["display_name"],
-            "avatar_url": bob_profile["avatar_url"],
-            "role": "moderator",
-        },
-        "status": "pending",
-    }
+    bob_entry = registered_invitee(bob_profile, role="moderator")
     assert await invitees(1) == ([bob_entry], True)
     shown, truncated = await invitees(2)
     assert truncated is False
