@@ -18,6 +18,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from parley import migrate
     from parley.auth.local_issuer import load_or_create_key
+    from parley.server import websocket_options
 
     host = args.host or settings.host
     port = args.port or settings.port
@@ -36,6 +37,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=workers,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
+        **websocket_options(settings),
     )
     return 0
 

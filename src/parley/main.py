@@ -23,6 +23,12 @@ from parley.invites.router import router as invites_router
 from parley.middleware import RequestIdMiddleware
 from parley.openapi import install_openapi
 from parley.rooms.router import router as rooms_router
+from parley.signaling.hub import SignalingHub
+from parley.signaling.router import router as signaling_router
+from parley.signaling.router import websocket_router as signaling_websocket_router
+from parley.signaling.state import SignalingState
+from parley.sip.router import router as sip_router
+from parley.turn_router import router as turn_router
 from parley.users.router import router as users_router
 
 logger = logging.getLogger(__name__)
@@ -36,7 +42,15 @@ API_DESCRIPTION = (
 def api_v1_router() -> APIRouter:
     """Every /v1 route, mounted in one place."""
     v1 = APIRouter(prefix="/v1")
-    for router in (auth_router, rooms_router, invites_router, users_router):
+    for router in (
+        auth_router,
+        rooms_router,
+        invites_router,
+        users_router,
+        signaling_router,
+        sip_router,
+        turn_router,
+    ):
         v1.include_router(router)
     return v1
 
@@ -48,9 +62,15 @@ def _key_source(settings: Settings, local_issuer: LocalIssuer | None) -> KeySour
 
 
 def create_app(
-    settings: Settings | None = None, database: Database | None = None
+    settings: Settings | None = None,
+    database: Database | None = None,
+    signaling_state: SignalingState | None = None,
 ) -> FastAPI:
-    """Build the app. Without arguments it reads the environment (uvicorn --factory)."""
+    """Build the app. Without arguments it reads the environment (uvicorn --factory).
+
+    Tests pass a ``database`` and a ``signaling_state`` to share them between
+    app instances; otherwise both are created from the settings at start-up.
+    """
     settings = settings or get_settings()
     local_issuer = (
         LocalIssuer.from_data_dir(
@@ -73,9 +93,14 @@ def create_app(
             leeway_seconds=settings.oidc_leeway_seconds,
         )
         app.state.authenticator = Authenticator.create(verifier)
+        hub = SignalingHub.from_settings(settings, state=signaling_state)
+        await hub.start()
+        app.state.signaling = hub
         try:
             yield
         finally:
+            # Sessions first (1001, `left` to the others), while the state still works.
+            await hub.aclose()
             await verifier.aclose()
             if owned_database:
                 await app.state.database.dispose()
@@ -95,6 +120,7 @@ def create_app(
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
     app.include_router(api_v1_router())
+    app.include_router(signaling_websocket_router)
     if local_issuer is not None:
         app.include_router(local_issuer_router(local_issuer))
     if settings.bench_endpoints and settings.is_postgres:
