@@ -20,6 +20,8 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from redis.client import Redis as SyncRedis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -31,6 +33,7 @@ from tests.oidc_issuer import TestIssuer
 
 T = TypeVar("T")
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def test_backend() -> str:
@@ -177,6 +180,19 @@ def alice(oidc_issuer: TestIssuer) -> dict[str, str]:
 @pytest.fixture
 def bob(oidc_issuer: TestIssuer) -> dict[str, str]:
     return oidc_issuer.headers("bob@example.com", given_name="Bob", family_name="Berg")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The (shared) test Redis; tests using it get their own key prefix."""
+    client = SyncRedis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except RedisConnectionError as exc:
+        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+    finally:
+        client.close()
+    return REDIS_URL
 
 
 def project_root() -> Path:
