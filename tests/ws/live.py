@@ -8,8 +8,10 @@ commit for real into the run's database, so tests use unique users and rooms.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
+import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -199,3 +201,59 @@ class Api:
         peer = await self.connect((await self.start(headers, room_id))["ticket"])
         await peer.join(name)
         return peer
+
+
+async def guest_peer(api: Api, owner: dict[str, str], room_id: str) -> Peer:
+    """A connected (not yet joined) guest, admitted by a fresh invite code."""
+    code = await api.invite(owner, room_id)
+    return await api.connect((await api.start_guest(room_id, code))["ticket"])
+
+
+def control_keys(peer_view: dict[str, Any]) -> set[str]:
+    return set(peer_view["control"])
+
+
+class RawSocket:
+    """A hand-made websocket client that never answers pings (keep-alive tests)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def connect(cls, port: int, ticket: str) -> RawSocket:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(
+            (
+                "GET /signaling HTTP/1.1\r\n"
+                f"Host: 127.0.0.1:{port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                f"Sec-WebSocket-Protocol: {PROTOCOL}, ticket#{ticket}\r\n\r\n"
+            ).encode()
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 101"), head
+        return cls(reader, writer)
+
+    async def send_text(self, text: str) -> None:
+        data = text.encode()
+        mask = os.urandom(4)
+        assert len(data) < 126
+        header = bytes([0x81, 0x80 | len(data)]) + mask
+        self.writer.write(header + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+        await self.writer.drain()
+
+    async def read_frame(self) -> tuple[int, bytes]:
+        """The next frame's opcode and payload (server frames are unmasked)."""
+        first, second = await self.reader.readexactly(2)
+        length = second & 0x7F
+        if length == 126:
+            length = int.from_bytes(await self.reader.readexactly(2))
+        elif length == 127:
+            length = int.from_bytes(await self.reader.readexactly(8))
+        return first & 0x0F, await self.reader.readexactly(length)
+
+    def close(self) -> None:
+        self.writer.close()
