@@ -120,7 +120,7 @@ async def test_waiting_room_admission_across_instances(
 async def test_kick_reaches_a_participant_on_the_other_instance(
     pair: tuple[LiveServer, LiveServer], api_a: Api
 ) -> None:
-    a, b = pair
+    _, b = pair
     owner = api_a.user()
     room = await api_a.room(owner)
     host = await Peer.connect(b.ws_url, (await api_a.start(owner, room))["ticket"])
