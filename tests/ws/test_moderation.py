@@ -40,6 +40,12 @@ async def test_waiting_room_admit_flow(api: Api) -> None:
         "error"
     ] == "not_accepted_or_not_in_waiting_room"
     await host.nothing()
+    # Chat is for the room: a private message does not reach the waiting room.
+    await host.send(
+        "chat", action="send_message", scope="private", target=guest_id, content="x"
+    )
+    await host.expect("chat", "message_sent")
+    await guest.nothing()
 
     await host.send("moderation", action="accept", target=guest_id)
     assert await guest.expect("moderation", "accepted") == {"message": "accepted"}

@@ -91,6 +91,11 @@ class _Wake:
     """Look at the close flag (a close was requested from outside)."""
 
 
+# Namespaces a waiting participant receives (addressed to it) before joining.
+_BEFORE_JOINING: Final = frozenset(
+    {control_messages.NAMESPACE, moderation_messages.NAMESPACE}
+)
+
 _TICK: Final = _Tick()
 _WAKE: Final = _Wake()
 Item: TypeAlias = str | bytes | RoomMessage | _Tick | _Wake
@@ -223,8 +228,12 @@ class Runner:
         if self._disconnected:
             return
         self._disconnected = True
-        with contextlib.suppress(OSError, RuntimeError, WebSocketDisconnect):
-            await self.websocket.close(code)  # fails when the client is gone
+        # Fails when the client is gone; times out when it stopped reading.
+        with contextlib.suppress(
+            OSError, RuntimeError, WebSocketDisconnect, TimeoutError
+        ):
+            async with asyncio.timeout(SEND_TIMEOUT):
+                await self.websocket.close(code)
 
     async def _leave(self) -> None:
         """Detach from the room and tell the others, retrying a flaky state store."""
@@ -350,8 +359,10 @@ class Runner:
         if self.status is Status.NEW:
             return
         addressed = message.recipients is not None
-        if self.status is not Status.JOINED and not addressed:
-            return  # room events are for joined participants only
+        if self.status is not Status.JOINED and not (
+            addressed and message.namespace in _BEFORE_JOINING
+        ):
+            return  # until joined, only what is addressed to the participant
         payload = message.payload if isinstance(message.payload, dict) else {}
         raw_kind = payload.get("message")
         kind = raw_kind if isinstance(raw_kind, str) else None
