@@ -45,4 +45,7 @@ def websocket_options(settings: Settings) -> dict[str, Any]:
         "ws_max_size": MAX_FRAME_BYTES,
         "ws_ping_interval": settings.ws_ping_interval_seconds,
         "ws_ping_timeout": settings.ws_ping_timeout_seconds,
+        # Frames are small JSON; compressing each one per recipient costs more CPU
+        # than it saves bandwidth (the reference does not compress either).
+        "ws_per_message_deflate": False,
     }

@@ -190,6 +190,9 @@ class Runner:
         except StateUnavailable as exc:
             logger.warning("participant %s: state unavailable: %s", self.name, exc)
             self.request_close(CLOSE_INTERNAL_ERROR)
+        except (OSError, WebSocketDisconnect):
+            logger.info("participant %s: client went away", self.name)
+            self._disconnected = True
         except Exception:
             logger.exception("participant %s: runner failed", self.name)
             self.request_close(CLOSE_INTERNAL_ERROR)

@@ -6,6 +6,7 @@ drops them from a sender who is in no group of that name.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
@@ -21,9 +22,11 @@ logger = logging.getLogger(__name__)
 
 async def join_data(ctx: Context) -> msg.ChatJoinData:
     """``join_success.chat``: the switch, global history and private conversations."""
-    enabled = await ctx.state.get_room_flag(ctx.room_id, RoomFlag.CHAT_ENABLED)
-    history = await ctx.state.get_chat_history(ctx.room_id)
-    private = await ctx.state.get_private_chat_history(ctx.room_id, ctx.participant_id)
+    enabled, history, private = await asyncio.gather(
+        ctx.state.get_room_flag(ctx.room_id, RoomFlag.CHAT_ENABLED),
+        ctx.state.get_chat_history(ctx.room_id),
+        ctx.state.get_private_chat_history(ctx.room_id, ctx.participant_id),
+    )
     return msg.ChatJoinData(
         enabled=enabled is not False,
         room_history=history,

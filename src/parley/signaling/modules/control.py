@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from parley.signaling import participants
@@ -118,7 +119,12 @@ async def join_room(ctx: Context) -> None:
     me = ctx.participant_id
     ctx.stored["left_at"] = None
     await ctx.state.join_room(ctx.room_id, me, ctx.stored)
-    everyone = await ctx.state.list_participants(ctx.room_id)
+    # Independent reads, concurrently: with Redis each is a round trip.
+    everyone, moderation_data, chat_data = await asyncio.gather(
+        ctx.state.list_participants(ctx.room_id),
+        moderation.join_data(ctx),
+        chat.join_data(ctx),
+    )
     others = [
         view
         for pid, stored in everyone.items()
@@ -135,8 +141,8 @@ async def join_room(ctx: Context) -> None:
             participants=others,
             event_info=None,
             is_room_owner=ctx.admission.is_room_owner,
-            moderation=await moderation.join_data(ctx),
-            chat=await chat.join_data(ctx),
+            moderation=moderation_data,
+            chat=chat_data,
         )
     )
     ctx.status = Status.JOINED

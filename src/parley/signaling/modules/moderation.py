@@ -7,6 +7,7 @@ their own runner sends the event and closes the socket where that applies.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
@@ -37,8 +38,10 @@ async def join_data(ctx: Context) -> mod.ModerationJoinData:
     data = mod.ModerationJoinData(raise_hands_enabled=raise_hands is not False)
     if ctx.role is not Role.MODERATOR:
         return data
-    enabled = await ctx.state.get_room_flag(ctx.room_id, RoomFlag.WAITING_ROOM_ENABLED)
-    waiting = await ctx.state.list_waiting_room(ctx.room_id)
+    enabled, waiting = await asyncio.gather(
+        ctx.state.get_room_flag(ctx.room_id, RoomFlag.WAITING_ROOM_ENABLED),
+        ctx.state.list_waiting_room(ctx.room_id),
+    )
     return data.model_copy(
         update={
             "waiting_room_enabled": bool(enabled),
