@@ -88,6 +88,7 @@ class Bench:
         self.pending: dict[str, Probe] = {}
         self.readers: list[asyncio.Task[None]] = []
         self.count = 0
+        self.last_frame = 0.0
 
     async def setup(self) -> None:
         base = self.servers[0].base_url
@@ -146,10 +147,20 @@ class Bench:
         await asyncio.gather(*(self.add_member(i, gate) for i in range(self.count, n)))
         self.count = n
 
+    async def quiet(self, period: float = 1.0, limit: float = 60.0) -> None:
+        """Wait until no frame arrived for ``period`` s (the ramp-up drained)."""
+        deadline = time.perf_counter() + limit
+        while time.perf_counter() < deadline:
+            idle = time.perf_counter() - self.last_frame
+            if idle >= period:
+                return
+            await asyncio.sleep(period - idle)
+
     async def read(self, ws: ClientConnection) -> None:
         with contextlib.suppress(Exception):
             async for frame in ws:
                 received = time.perf_counter()
+                self.last_frame = received
                 text = str(frame)
                 if '"message":"joined"' not in text or "probe-" not in text:
                     continue
@@ -207,7 +218,7 @@ async def run_levels(
             except Exception as exc:  # a level that cannot even connect ends the run
                 print(f"  N={n}: could not hold the participants: {exc!r}")
                 break
-            await asyncio.sleep(2)  # let the ramp-up's fan-out drain
+            await bench.quiet()  # the ramp-up's own fan-out must not be measured
             level = await bench.measure(probes, rate)
             results.append(level)
             print(

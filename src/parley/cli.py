@@ -25,6 +25,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     workers = args.workers or settings.workers
     # Workers re-read the environment (uvicorn --factory); pass the flags through it.
     os.environ["PARLEY_HOST"], os.environ["PARLEY_PORT"] = host, str(port)
+    if workers > 1 and settings.redis_url is None:
+        logging.getLogger("parley").warning(
+            "%d workers without PARLEY_REDIS_URL: each keeps its own signaling state, "
+            "so a ticket from one worker fails on another; set PARLEY_REDIS_URL",
+            workers,
+        )
     if settings.auto_migrate:
         migrate.upgrade(settings.database_url)
     if settings.uses_local_issuer:
