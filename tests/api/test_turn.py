@@ -7,46 +7,31 @@ import hashlib
 import hmac
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from pydantic import SecretStr, ValidationError
 
 from parley.config import Settings
 from tests.api.rooms.test_rooms import create_room
+from tests.conftest import AppClient
 
 TURN_URIS = ["turn:turn.example.org:3478?transport=udp", "turns:turn.example.org:5349"]
 STUN_URIS = ["stun:stun.example.org:3478"]
 SECRET = "coturn-static-auth-secret"
 
 
-async def client_for(
-    make_app: Callable[..., FastAPI], **settings: Any
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = make_app(**settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://test"
-        ) as http:
-            yield http
-
-
 @pytest.fixture
-async def turn_client(
-    make_app: Callable[..., FastAPI],
-) -> AsyncIterator[httpx.AsyncClient]:
-    async for http in client_for(
-        make_app,
+async def turn_client(client_with: AppClient) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_with(
         turn_uris=",".join(TURN_URIS),
         # model_copy skips validation: pass the secret as it would be parsed.
         turn_secret=SecretStr(SECRET),
         turn_ttl_seconds=3600,
         stun_uris=" , ".join(STUN_URIS),
-    ):
+    ) as http:
         yield http
 
 
@@ -129,12 +114,10 @@ async def test_nothing_configured_is_204(
     assert (await client.get("/v1/turn")).status_code == 401
 
 
-async def test_stun_only(
-    make_app: Callable[..., FastAPI], alice: dict[str, str]
-) -> None:
-    async for http in client_for(make_app, stun_uris=STUN_URIS[0]):
+async def test_stun_only(client_with: AppClient, alice: dict[str, str]) -> None:
+    async with client_with(stun_uris=STUN_URIS[0]) as http:
         response = await http.get("/v1/turn", headers=alice)
-        assert response.json() == [{"uris": STUN_URIS}]
+    assert response.json() == [{"uris": STUN_URIS}]
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -257,3 +257,21 @@ class RawSocket:
 
     def close(self) -> None:
         self.writer.close()
+
+
+class Meeting(NamedTuple):
+    room: str
+    owner: dict[str, str]
+    host: Peer
+    guest: Peer
+
+
+async def host_and_guest(api: Api, guest_name: str = "Guest", **room: Any) -> Meeting:
+    """A fresh room whose owner ("Host") and one guest have joined and met."""
+    owner = api.user()
+    room_id = await api.room(owner, **room)
+    host = await api.joined_user(owner, room_id, "Host")
+    guest = await guest_peer(api, owner, room_id)
+    await guest.join(guest_name)
+    await host.expect("control", "joined")
+    return Meeting(room_id, owner, host, guest)

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.ws.live import Api, Peer, guest_peer
-
-
-async def room_of_two(api: Api) -> tuple[str, dict[str, str], Peer, Peer]:
-    owner = api.user()
-    room = await api.room(owner)
-    host = await api.joined_user(owner, room, "Host")
-    guest = await guest_peer(api, owner, room)
-    await guest.join("Guest")
-    await host.expect("control", "joined")
-    return room, owner, host, guest
+from tests.ws.live import Api, Peer, guest_peer, host_and_guest
 
 
 async def say(peer: Peer, content: str, **extra: str) -> None:
@@ -28,7 +18,7 @@ async def say(peer: Peer, content: str, **extra: str) -> None:
 
 
 async def test_global_messages_reach_everyone_and_stay_in_history(api: Api) -> None:
-    room, owner, host, guest = await room_of_two(api)
+    room, owner, host, guest = await host_and_guest(api)
 
     await say(guest, "hello")
     await say(host, "welcome")
@@ -57,7 +47,7 @@ async def test_global_messages_reach_everyone_and_stay_in_history(api: Api) -> N
 
 
 async def test_empty_messages_are_dropped_and_long_ones_cut(api: Api) -> None:
-    _, _, host, guest = await room_of_two(api)
+    _, _, host, guest = await host_and_guest(api)
 
     await say(guest, "")
     await say(guest, "ä" * 3000)
@@ -67,7 +57,7 @@ async def test_empty_messages_are_dropped_and_long_ones_cut(api: Api) -> None:
 
 
 async def test_private_messages_reach_only_the_pair(api: Api) -> None:
-    room, owner, host, guest = await room_of_two(api)
+    room, owner, host, guest = await host_and_guest(api)
     code = await api.invite(owner, room)
     start = await api.start_guest(room, code)
     third = await api.connect(start["ticket"])
@@ -103,7 +93,7 @@ async def test_private_messages_reach_only_the_pair(api: Api) -> None:
 
 
 async def test_group_messages_are_dropped(api: Api) -> None:
-    _, _, host, guest = await room_of_two(api)
+    _, _, host, guest = await host_and_guest(api)
 
     await say(guest, "team", scope="group", target="staff")
 
@@ -112,7 +102,7 @@ async def test_group_messages_are_dropped(api: Api) -> None:
 
 
 async def test_disabled_chat_refuses_everyone_and_needs_a_moderator(api: Api) -> None:
-    _, _, host, guest = await room_of_two(api)
+    _, _, host, guest = await host_and_guest(api)
 
     await guest.send("chat", action="disable_chat")
     assert await guest.expect("chat", "error") == {
@@ -136,7 +126,7 @@ async def test_disabled_chat_refuses_everyone_and_needs_a_moderator(api: Api) ->
 
 
 async def test_clear_history(api: Api) -> None:
-    room, owner, host, guest = await room_of_two(api)
+    room, owner, host, guest = await host_and_guest(api)
     await say(guest, "to be forgotten")
     await guest.expect("chat", "message_sent")
     await host.expect("chat", "message_sent")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.ws.live import Api, Peer, guest_peer
+from tests.ws.live import Api, Peer, guest_peer, host_and_guest
 
 ANY_TIME = object()
 
@@ -251,12 +251,7 @@ async def test_after_join_unknown_namespaces_are_errors_and_bad_module_payloads_
 
 
 async def test_hands_go_up_and_down_with_updates_to_the_others(api: Api) -> None:
-    owner = api.user()
-    room = await api.room(owner)
-    host = await api.joined_user(owner, room, "Host")
-    guest = await guest_peer(api, owner, room)
-    await guest.join("Guest")
-    await host.expect("control", "joined")
+    _, _, host, guest = await host_and_guest(api, "Guest")
 
     await guest.send("control", action="raise_hand")
     assert (await guest.expect("control", "hand_raised")) == {"message": "hand_raised"}
@@ -273,12 +268,7 @@ async def test_hands_go_up_and_down_with_updates_to_the_others(api: Api) -> None
 async def test_disabled_raise_hands_lowers_hands_and_refuses_new_ones(
     api: Api,
 ) -> None:
-    owner = api.user()
-    room = await api.room(owner)
-    host = await api.joined_user(owner, room, "Host")
-    guest = await guest_peer(api, owner, room)
-    await guest.join("Guest")
-    await host.expect("control", "joined")
+    _, _, host, guest = await host_and_guest(api, "Guest")
     await guest.send("control", action="raise_hand")
     await guest.expect("control", "hand_raised")
     await host.expect("control", "update")
@@ -300,12 +290,7 @@ async def test_disabled_raise_hands_lowers_hands_and_refuses_new_ones(
 
 
 async def test_moderator_role_grant_and_revoke_with_every_error(api: Api) -> None:
-    owner = api.user()
-    room = await api.room(owner)
-    host = await api.joined_user(owner, room, "Host")
-    guest = await guest_peer(api, owner, room)
-    await guest.join("Guest")
-    await host.expect("control", "joined")
+    _, _, host, guest = await host_and_guest(api, "Guest")
 
     async def command(peer: Peer, action: str, target: str | None) -> None:
         await peer.send("control", action=action, target=target)

@@ -11,7 +11,7 @@ from parley.signaling import runner
 from parley.signaling.state import MemorySignalingState
 from tests.oidc_issuer import TestIssuer
 from tests.ws.conftest import StartServer
-from tests.ws.live import Api, Peer, RawSocket, guest_peer
+from tests.ws.live import Api, Peer, RawSocket, host_and_guest
 
 OPCODE_TEXT, OPCODE_CLOSE, OPCODE_PING = 0x1, 0x8, 0x9
 
@@ -118,12 +118,7 @@ async def test_server_pings_and_drops_a_peer_that_never_pongs(
 
 
 async def test_frames_over_one_mebibyte_close_the_connection(api: Api) -> None:
-    owner = api.user()
-    room = await api.room(owner)
-    host = await api.joined_user(owner, room, "Host")
-    guest = await guest_peer(api, owner, room)
-    await guest.join("Big")
-    await host.expect("control", "joined")
+    _, _, host, guest = await host_and_guest(api, "Big")
     big = json.dumps({"namespace": "echo", "payload": "x" * (512 * 1024)})
     await guest.connection.send(big)
     assert len((await guest.receive())["payload"]) == 512 * 1024

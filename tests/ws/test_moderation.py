@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.rooms import service as rooms_service
 from parley.rooms.models import Room
 from tests.oidc_issuer import TestIssuer
-from tests.ws.live import Api, Peer, guest_peer
+from tests.ws.live import Api, Peer, guest_peer, host_and_guest
 
 
 async def waiting_guest(api: Api, owner: dict[str, str], room: str, name: str) -> Peer:
@@ -151,12 +151,7 @@ async def test_enable_and_disable_the_waiting_room(api: Api) -> None:
 
 
 async def test_kick_closes_the_target_and_tells_the_room(api: Api) -> None:
-    owner = api.user()
-    room = await api.room(owner)
-    host = await api.joined_user(owner, room, "Host")
-    guest = await guest_peer(api, owner, room)
-    await guest.join("Kim")
-    await host.expect("control", "joined")
+    _, _, host, guest = await host_and_guest(api, "Kim")
 
     await host.send("moderation", action="kick", target=guest.id)
 
@@ -230,12 +225,7 @@ async def test_send_to_waiting_room_and_its_owner_exception(api: Api) -> None:
 
 
 async def test_debrief_ends_the_session_for_guests(api: Api) -> None:
-    owner = api.user()
-    room = await api.room(owner)
-    host = await api.joined_user(owner, room, "Host")
-    guest = await guest_peer(api, owner, room)
-    await guest.join("Guest")
-    await host.expect("control", "joined")
+    room, owner, host, guest = await host_and_guest(api, "Guest")
 
     await host.send("moderation", action="debrief", kick_scope="guests")
 
@@ -256,12 +246,7 @@ async def test_debrief_ends_the_session_for_guests(api: Api) -> None:
 
 
 async def test_moderator_renames_guests_only(api: Api) -> None:
-    owner = api.user()
-    room = await api.room(owner)
-    host = await api.joined_user(owner, room, "Host")
-    guest = await guest_peer(api, owner, room)
-    await guest.join("Guest")
-    await host.expect("control", "joined")
+    _, _, host, guest = await host_and_guest(api, "Guest")
 
     async def rename(target: str | None, name: str) -> None:
         await host.send(

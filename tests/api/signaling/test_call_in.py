@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -17,6 +17,7 @@ from parley.signaling.state import Participation
 from parley.sip.models import SipConfig
 from tests.api.rooms.test_rooms import create_room
 from tests.api.signaling.test_start import take_ticket
+from tests.conftest import AppClient
 from tests.oidc_issuer import TestIssuer
 
 INVALID = {
@@ -140,21 +141,14 @@ async def test_malformed_ids_and_pins_are_422(
 
 
 @pytest.fixture
-async def strict_client(
-    make_app: Callable[..., FastAPI],
-) -> AsyncIterator[httpx.AsyncClient]:
+async def strict_client(client_with: AppClient) -> AsyncIterator[httpx.AsyncClient]:
     """An app allowing 3 failures per id and 5 per source within 60 seconds."""
-    app = make_app(
+    async with client_with(
         call_in_max_failures_per_id=3,
         call_in_max_failures_per_source=5,
         call_in_failure_window_seconds=60,
-    )
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://test"
-        ) as http:
-            yield http
+    ) as http:
+        yield http
 
 
 async def test_repeated_failures_for_one_id_lock_it_out_with_retry_after(

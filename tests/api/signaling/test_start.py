@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from parley.signaling.state import (
 )
 from parley.signaling.tokens import generate_resumption_token, is_well_formed_token
 from tests.api.rooms.test_rooms import create_room
+from tests.conftest import AppClient
 
 
 def signaling_state(app: FastAPI) -> SignalingState:
@@ -242,17 +242,12 @@ async def test_foreign_or_unknown_resumption_tokens_are_ignored(
 
 
 async def test_signaling_state_down_is_503_and_rest_keeps_working(
-    make_app: Callable[..., FastAPI], alice: dict[str, str]
+    client_with: AppClient, alice: dict[str, str]
 ) -> None:
-    app = make_app(redis_url="redis://127.0.0.1:1/0")
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://test"
-        ) as http:
-            room = await create_room(http, alice)
-            started = await start(http, alice, room["id"])
-            rest = await http.get(f"/v1/rooms/{room['id']}", headers=alice)
+    async with client_with(redis_url="redis://127.0.0.1:1/0") as http:
+        room = await create_room(http, alice)
+        started = await start(http, alice, room["id"])
+        rest = await http.get(f"/v1/rooms/{room['id']}", headers=alice)
 
     assert started.status_code == 503
     assert started.json() == {
