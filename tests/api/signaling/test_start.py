@@ -154,19 +154,26 @@ async def test_malformed_start_bodies_are_422(
     }
 
 
-async def test_resumption_token_gives_back_the_participant_id(
-    app: FastAPI, client: httpx.AsyncClient, alice: dict[str, str]
-) -> None:
-    room = await create_room(client, alice)
-    room_id = uuid.UUID(str(room["id"]))
-    state = signaling_state(app)
-    previous = ResumptionData(
+async def earlier_session(
+    app: FastAPI, client: httpx.AsyncClient, headers: dict[str, str], room_id: uuid.UUID
+) -> tuple[str, ResumptionData]:
+    """A resumption token as a session of this user in this room left it behind."""
+    data = ResumptionData(
         participant_id=uuid.uuid4(),
-        participation=Participation.user(await user_id(client, alice)),
+        participation=Participation.user(await user_id(client, headers)),
         room_id=room_id,
     )
     token = generate_resumption_token()
-    await state.put_resumption(token, previous)
+    await signaling_state(app).put_resumption(token, data)
+    return token, data
+
+
+async def test_resumption_token_gives_back_the_participant_id(
+    app: FastAPI, client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    room_id = uuid.UUID(str((await create_room(client, alice))["id"]))
+    state = signaling_state(app)
+    token, previous = await earlier_session(app, client, alice, room_id)
 
     response = await start(client, alice, room_id, resumption=token)
 
@@ -185,16 +192,9 @@ async def test_resumption_token_gives_back_the_participant_id(
 async def test_resumption_of_a_connected_session_is_400_session_running(
     app: FastAPI, client: httpx.AsyncClient, alice: dict[str, str]
 ) -> None:
-    room = await create_room(client, alice)
-    room_id = uuid.UUID(str(room["id"]))
+    room_id = uuid.UUID(str((await create_room(client, alice))["id"]))
     state = signaling_state(app)
-    running = ResumptionData(
-        participant_id=uuid.uuid4(),
-        participation=Participation.user(await user_id(client, alice)),
-        room_id=room_id,
-    )
-    token = generate_resumption_token()
-    await state.put_resumption(token, running)
+    token, running = await earlier_session(app, client, alice, room_id)
     assert await state.acquire_participant_lock(running.participant_id)
 
     response = await start(client, alice, room_id, resumption=token)
