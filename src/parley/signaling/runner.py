@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Final, TypeAlias
 
 from pydantic import BaseModel, JsonValue
@@ -99,13 +99,6 @@ _BEFORE_JOINING: Final = frozenset(
 _TICK: Final = _Tick()
 _WAKE: Final = _Wake()
 Item: TypeAlias = str | bytes | RoomMessage | _Tick | _Wake
-
-_Handler: TypeAlias = Callable[["Runner", object], Awaitable[None]]
-_HANDLERS: Final[dict[str, _Handler]] = {
-    control_messages.NAMESPACE: control.handle,  # type: ignore[dict-item]
-    moderation_messages.NAMESPACE: moderation.handle,  # type: ignore[dict-item]
-    chat_messages.NAMESPACE: chat.handle,  # type: ignore[dict-item]
-}
 
 
 class Runner:
@@ -353,10 +346,14 @@ class Runner:
             return
         if namespace == echo_messages.NAMESPACE:
             await self.send(command)
-            return
-        if namespace != control_messages.NAMESPACE and self.status is not Status.JOINED:
+        elif namespace == control_messages.NAMESPACE:
+            await control.handle(self, command)
+        elif self.status is not Status.JOINED:
             return  # only control and echo before joining (notes §2.1)
-        await _HANDLERS[namespace](self, command)
+        elif namespace == moderation_messages.NAMESPACE:
+            await moderation.handle(self, command)
+        elif namespace == chat_messages.NAMESPACE:
+            await chat.handle(self, command)
 
     async def _on_room_message(self, message: RoomMessage) -> None:
         if self.status is Status.NEW:

@@ -10,6 +10,8 @@ import asyncio
 import logging
 import uuid
 
+from pydantic import BaseModel
+
 from parley.signaling.context import Context, Status
 from parley.signaling.messages import Role, utc_now
 from parley.signaling.messages import chat as msg
@@ -48,7 +50,8 @@ def _by_correspondent(
     ]
 
 
-async def handle(ctx: Context, command: msg.ChatCommand) -> None:
+async def handle(ctx: Context, command: BaseModel) -> None:
+    """Run one parsed ``chat`` command (a member of ``ChatCommand``)."""
     if ctx.status is not Status.JOINED:
         return
     match command:

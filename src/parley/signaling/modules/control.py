@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from pydantic import BaseModel
+
 from parley.signaling import participants
 from parley.signaling.context import Context, Status
 from parley.signaling.messages import (
@@ -24,7 +26,8 @@ from parley.signaling.state import RoomFlag, RoomMessage
 from parley.signaling.tariff import DEFAULT_TARIFF
 
 
-async def handle(ctx: Context, command: ev.ControlCommand) -> None:
+async def handle(ctx: Context, command: BaseModel) -> None:
+    """Run one parsed ``control`` command (a member of ``ControlCommand``)."""
     match command:
         case ev.Join():
             await join(ctx, command)

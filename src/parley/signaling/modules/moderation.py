@@ -52,9 +52,10 @@ async def join_data(ctx: Context) -> mod.ModerationJoinData:
     )
 
 
-async def handle(ctx: Context, command: mod.ModerationCommand) -> None:
+async def handle(ctx: Context, command: BaseModel) -> None:
+    """Run one parsed ``moderation`` command (a member of ``ModerationCommand``)."""
     if ctx.status is not Status.JOINED or ctx.role is not Role.MODERATOR:
-        logger.debug("ignoring %s from a non-moderator", command.action)
+        logger.debug("ignoring %r from a non-moderator", command)
         return
     match command:
         case mod.Accept(target=target):
