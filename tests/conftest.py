@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +21,8 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from redis.client import Redis as SyncRedis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -31,6 +34,7 @@ from tests.oidc_issuer import TestIssuer
 
 T = TypeVar("T")
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def test_backend() -> str:
@@ -166,6 +170,26 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+AppClient = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+
+@pytest.fixture
+def client_with(make_app: Callable[..., FastAPI]) -> AppClient:
+    """``async with client_with(**settings) as http``: a client of an app so configured."""
+
+    @asynccontextmanager
+    async def open_client(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
+        application = make_app(**overrides)
+        async with application.router.lifespan_context(application):
+            transport = httpx.ASGITransport(app=application)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://test"
+            ) as http:
+                yield http
+
+    return open_client
+
+
 @pytest.fixture
 def alice(oidc_issuer: TestIssuer) -> dict[str, str]:
     """Headers of a registered user, Alice."""
@@ -177,6 +201,19 @@ def alice(oidc_issuer: TestIssuer) -> dict[str, str]:
 @pytest.fixture
 def bob(oidc_issuer: TestIssuer) -> dict[str, str]:
     return oidc_issuer.headers("bob@example.com", given_name="Bob", family_name="Berg")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The (shared) test Redis; tests using it get their own key prefix."""
+    client = SyncRedis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except RedisConnectionError as exc:
+        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
+    finally:
+        client.close()
+    return REDIS_URL
 
 
 def project_root() -> Path:

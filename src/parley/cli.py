@@ -18,6 +18,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from parley import migrate
     from parley.auth.local_issuer import load_or_create_key
+    from parley.server import websocket_options
     from parley.tariffs.config import TariffCatalogue
 
     TariffCatalogue.from_settings(settings)  # a bad tariffs file stops start-up here
@@ -26,6 +27,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     workers = args.workers or settings.workers
     # Workers re-read the environment (uvicorn --factory); pass the flags through it.
     os.environ["PARLEY_HOST"], os.environ["PARLEY_PORT"] = host, str(port)
+    if workers > 1 and settings.redis_url is None:
+        logging.getLogger("parley").warning(
+            "%d workers without PARLEY_REDIS_URL: each keeps its own signaling state, "
+            "so a ticket from one worker fails on another; set PARLEY_REDIS_URL",
+            workers,
+        )
     if settings.auto_migrate:
         migrate.upgrade(settings.database_url)
     if settings.uses_local_issuer:
@@ -38,12 +45,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         workers=workers,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
-        # Websocket keep-alive as the reference controller: ping every 15 s, drop a
-        # peer that has not answered within 20 s (notes 7).
-        ws_ping_interval=15.0,
-        ws_ping_timeout=20.0,
-        # Messages over 1 MB close the connection (1009) before they are buffered whole.
-        ws_max_size=1_048_576,
+        **websocket_options(settings),
     )
     return 0
 

@@ -20,6 +20,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from parley.turn import validate_stun_uri, validate_turn_uri
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./parley.db"
 
 
@@ -51,6 +53,9 @@ class Settings(BaseSettings):
     db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 20
     db_max_overflow: Annotated[int, Field(ge=0, le=1000)] = 0
     redis_url: str | None = None
+    redis_key_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9._:-]{1,64}$")] = (
+        "parley:"
+    )
     oidc_issuer: AnyHttpUrl | None = None
     oidc_audience: str | None = None
     oidc_leeway_seconds: Annotated[int, Field(ge=0, le=600)] = 30
@@ -71,6 +76,11 @@ class Settings(BaseSettings):
     default_tariff: Annotated[str, Field(min_length=1, max_length=255)] = (
         "OpenTalkDefaultTariff"
     )
+    call_in_max_failures_per_id: Annotated[int, Field(ge=1, le=1000)] = 5
+    call_in_max_failures_per_source: Annotated[int, Field(ge=1, le=100_000)] = 100
+    call_in_failure_window_seconds: Annotated[int, Field(ge=1, le=86_400)] = 900
+    ws_ping_interval_seconds: Annotated[float, Field(gt=0, le=300)] = 15.0
+    ws_ping_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 20.0
     bench_endpoints: bool = False
     api_token_key_file: Path | None = None
     api_token_default_ttl_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 86_400
@@ -103,6 +113,28 @@ class Settings(BaseSettings):
         if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
+
+    @field_validator("turn_uris")
+    @classmethod
+    def _turn_uris(cls, value: str) -> str:
+        for uri in _split_list(value):
+            validate_turn_uri(uri)
+        return value
+
+    @field_validator("stun_uris")
+    @classmethod
+    def _stun_uris(cls, value: str) -> str:
+        for uri in _split_list(value):
+            validate_stun_uri(uri)
+        return value
+
+    @model_validator(mode="after")
+    def _turn_needs_secret(self) -> Settings:
+        if self.turn_uri_list and self.turn_secret is None:
+            raise ValueError(
+                "PARLEY_TURN_URIS is set, so PARLEY_TURN_SECRET is required"
+            )
+        return self
 
     @field_validator("log_level")
     @classmethod
@@ -172,6 +204,16 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def turn_uri_list(self) -> list[str]:
+        """The configured TURN URIs (``turn:``/``turns:``), in order."""
+        return _split_list(self.turn_uris)
+
+    @property
+    def stun_uri_list(self) -> list[str]:
+        """The configured STUN URIs (``stun:``/``stuns:``), in order."""
+        return _split_list(self.stun_uris)
+
+    @property
     def uses_local_issuer(self) -> bool:
         """True when Parley is its own OIDC issuer (no external issuer configured)."""
         return self.oidc_issuer is None
@@ -207,6 +249,11 @@ class Settings(BaseSettings):
         from parley.apikeys.signing import KEY_FILE_NAME
 
         return self.api_token_key_file or self.data_dir / KEY_FILE_NAME
+
+
+def _split_list(value: str) -> list[str]:
+    """A comma-separated setting as a list, blanks dropped."""
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def load_settings() -> Settings:

@@ -20,6 +20,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from parley.signaling.state.errors import StateUnavailable
+
 logger = logging.getLogger(__name__)
 
 
@@ -225,6 +227,19 @@ async def _database_unavailable_handler(
     return error_response(503, ServiceUnavailable("The database is unavailable").body())
 
 
+async def _state_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
+    # Redis (signaling state) is down: sessions cannot start, the rest of the API works.
+    logger.error(
+        "signaling state unavailable during %s %s: %s",
+        request.method,
+        request.url.path,
+        exc,
+    )
+    return error_response(
+        503, ServiceUnavailable("The signaling state store is unavailable").body()
+    )
+
+
 async def _connection_error_handler(request: Request, exc: Exception) -> JSONResponse:
     logger.error("dependency unreachable during %s: %s", _where(request), exc)
     return error_response(503, ServiceUnavailable().body())
@@ -272,6 +287,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InterfaceError, _database_unavailable_handler)
     app.add_exception_handler(PoolTimeoutError, _database_unavailable_handler)
     app.add_exception_handler(DBAPIError, _dbapi_error_handler)
+    app.add_exception_handler(StateUnavailable, _state_unavailable_handler)
     app.add_exception_handler(ConnectionError, _connection_error_handler)
     app.add_exception_handler(OSError, _connection_error_handler)
     app.add_exception_handler(Exception, _unhandled_handler)

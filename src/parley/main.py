@@ -36,10 +36,16 @@ from parley.ratelimit import InMemoryFailureLimiter
 from parley.recording.router import router as recording_router
 from parley.reservations.router import router as reservations_router
 from parley.rooms.router import router as rooms_router
+from parley.signaling.hub import SignalingHub
+from parley.signaling.router import router as signaling_router
+from parley.signaling.router import websocket_router as signaling_websocket_router
+from parley.signaling.state import SignalingState
+from parley.sip.router import router as sip_router
 from parley.streaming.router import router as streaming_router
 from parley.tariffs import service as tariffs_service
 from parley.tariffs.config import TariffCatalogue
 from parley.tariffs.router import router as tariffs_router
+from parley.turn_router import router as turn_router
 from parley.users.router import router as users_router
 
 logger = logging.getLogger(__name__)
@@ -65,6 +71,9 @@ def api_v1_router() -> APIRouter:
         events_router,
         event_invites_router,
         booking_router,
+        signaling_router,
+        sip_router,
+        turn_router,
     ):
         v1.include_router(router)
     return v1
@@ -77,9 +86,15 @@ def _key_source(settings: Settings, local_issuer: LocalIssuer | None) -> KeySour
 
 
 def create_app(
-    settings: Settings | None = None, database: Database | None = None
+    settings: Settings | None = None,
+    database: Database | None = None,
+    signaling_state: SignalingState | None = None,
 ) -> FastAPI:
-    """Build the app. Without arguments it reads the environment (uvicorn --factory)."""
+    """Build the app. Without arguments it reads the environment (uvicorn --factory).
+
+    Tests pass a ``database`` and a ``signaling_state`` to share them between
+    app instances; otherwise both are created from the settings at start-up.
+    """
     settings = settings or get_settings()
     local_issuer = (
         LocalIssuer.from_data_dir(
@@ -116,9 +131,14 @@ def create_app(
         swept = await asset_storage.sweep_stale_uploads(STALE_UPLOAD_SECONDS)
         if swept:
             logger.info("deleted %d abandoned asset uploads", swept)
+        hub = SignalingHub.from_settings(settings, state=signaling_state)
+        await hub.start()
+        app.state.signaling = hub
         try:
             yield
         finally:
+            # Sessions first (1001, `left` to the others), while the state still works.
+            await hub.aclose()
             await verifier.aclose()
             if owned_database:
                 await app.state.database.dispose()
@@ -147,6 +167,7 @@ def create_app(
     app.include_router(reservations_router)
     app.include_router(jitsi_router(settings.jitsi_prefix))
     app.include_router(booking_page_router)
+    app.include_router(signaling_websocket_router)
     if local_issuer is not None:
         app.include_router(local_issuer_router(local_issuer))
     if settings.bench_endpoints and settings.is_postgres:

@@ -1,20 +1,17 @@
 """Fixtures for the signaling state suites: both implementations, isolated keys.
 
-Redis tests use the server at ``PARLEY_TEST_REDIS_URL`` (default
-``redis://127.0.0.1:6379/0``), which others may share: every test gets its
-own key prefix and deletes exactly those keys afterwards (never FLUSHDB).
+Redis tests use the server of the ``redis_url`` fixture (tests/conftest.py),
+which others may share: every test gets its own key prefix and deletes
+exactly those keys afterwards (never FLUSHDB).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from uuid import uuid4
 
 import pytest
 from redis.asyncio import Redis
-from redis.client import Redis as SyncRedis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from state_helpers import delete_keys
 
 from parley.signaling.state import (
@@ -23,20 +20,6 @@ from parley.signaling.state import (
     RedisSignalingState,
     SignalingState,
 )
-
-REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> str:
-    client = SyncRedis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except RedisConnectionError as exc:
-        pytest.skip(f"no Redis at {REDIS_URL}: {exc}")
-    finally:
-        client.close()
-    return REDIS_URL
 
 
 @pytest.fixture

@@ -153,6 +153,20 @@ async def test_resumption_is_stored_once_and_consumed_once(
     assert await state.consume_resumption(token) is None
 
 
+async def test_resumption_can_be_read_without_consuming_it(
+    state: SignalingState,
+) -> None:
+    token, data = generate_resumption_token(), resumption_data()
+    assert await state.get_resumption(token) is None
+    await state.put_resumption(token, data)
+
+    assert await state.get_resumption(token) == data
+    assert await state.get_resumption(token) == data
+    assert await state.refresh_resumption(token, data)
+    assert await state.consume_resumption(token) == data
+    assert await state.get_resumption(token) is None
+
+
 async def test_resumption_refresh_fails_once_consumed(state: SignalingState) -> None:
     token, data = generate_resumption_token(), resumption_data()
     await state.put_resumption(token, data)
@@ -336,6 +350,7 @@ async def test_last_leave_tears_the_room_down(state: SignalingState) -> None:
     await state.set_room_flag(room, RoomFlag.CHAT_ENABLED, False)
     await state.ban_user(room, uuid4())
     await state.add_chat_message(room, stored_message(1))
+    await state.add_private_chat_message(room, private_message(1, alice, bob))
     await state.leave_room(room, alice, left_at=AT)
 
     departure = await state.leave_room(room, bob, left_at=AT)
@@ -344,6 +359,7 @@ async def test_last_leave_tears_the_room_down(state: SignalingState) -> None:
     assert await state.list_participants(room) == {}
     assert await state.get_room_flag(room, RoomFlag.CHAT_ENABLED) is None
     assert await state.get_chat_history(room) == []
+    assert await state.get_private_chat_history(room, bob) == []
 
 
 async def test_rejoin_replaces_the_state_and_keeps_the_position(
@@ -519,6 +535,52 @@ async def test_chat_history_can_be_cleared(state: SignalingState) -> None:
     assert await state.get_chat_history(room) == []
 
 
+def private_message(n: int, source: UUID, target: UUID) -> chat.StoredMessage:
+    return chat.StoredMessage(
+        id=uuid4(),
+        source=source,
+        timestamp=AT + timedelta(seconds=n),
+        content=f"private {n}",
+        scope=chat.ChatScope.PRIVATE,
+        target=str(target),
+    )
+
+
+async def test_private_history_holds_what_a_participant_sent_or_received(
+    state: SignalingState,
+) -> None:
+    room, alice, bob, carol = uuid4(), uuid4(), uuid4(), uuid4()
+    to_bob = private_message(1, alice, bob)
+    to_alice = private_message(2, bob, alice)
+    to_carol = private_message(3, bob, carol)
+    for message in (to_bob, to_alice, to_carol):
+        await state.add_private_chat_message(room, message)
+
+    assert await state.get_private_chat_history(room, alice) == [to_alice, to_bob]
+    assert await state.get_private_chat_history(room, bob) == [
+        to_carol,
+        to_alice,
+        to_bob,
+    ]
+    assert await state.get_private_chat_history(room, carol) == [to_carol]
+    assert await state.get_private_chat_history(uuid4(), alice) == []
+
+
+async def test_private_history_is_bounded_and_survives_clearing_the_global_one(
+    state: SignalingState,
+) -> None:
+    room, alice, bob = uuid4(), uuid4(), uuid4()
+    for n in range(4):
+        await state.add_private_chat_message(
+            room, private_message(n, alice, bob), limit=3
+        )
+
+    await state.clear_chat_history(room)
+
+    history = await state.get_private_chat_history(room, alice)
+    assert [m.content for m in history] == ["private 3", "private 2", "private 1"]
+
+
 # Teardown
 
 
@@ -531,6 +593,7 @@ async def test_teardown_forgets_everything_about_the_room(
     await state.set_room_flag(room, RoomFlag.WAITING_ROOM_ENABLED, True)
     await state.ban_user(room, alice)
     await state.add_chat_message(room, stored_message(1))
+    await state.add_private_chat_message(room, private_message(1, alice, bob))
 
     await state.teardown_room(room)
 
@@ -539,6 +602,7 @@ async def test_teardown_forgets_everything_about_the_room(
     assert await state.get_room_flag(room, RoomFlag.WAITING_ROOM_ENABLED) is None
     assert not await state.is_user_banned(room, alice)
     assert await state.get_chat_history(room) == []
+    assert await state.get_private_chat_history(room, alice) == []
     # Runners still attached find nothing left to detach.
     assert (
         await state.leave_room(room, alice, left_at=AT)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.errors import NotFound
 from parley.rooms.models import Room
 from parley.sip.models import SipConfig
 
 NUMERIC_ID_LENGTH = 10
 _MAX_ID_ATTEMPTS = 8
+
+
+class SipConfigNotFound(NotFound):
+    default_message = "This room has no SIP config"
 
 
 def random_numeric_id() -> str:
@@ -47,3 +52,49 @@ async def create_sip_config(
             continue
         return config
     raise RuntimeError("could not draw a unique sip_id")
+
+
+async def get_sip_config_by_sip_id(
+    session: AsyncSession, sip_id: str
+) -> SipConfig | None:
+    """The config a call-in id (``sip_id``) belongs to, if any."""
+    return await session.scalar(select(SipConfig).where(SipConfig.sip_id == sip_id))
+
+
+async def get_sip_config_or_raise(session: AsyncSession, room: Room) -> SipConfig:
+    config = await get_sip_config(session, room)
+    if config is None:
+        raise SipConfigNotFound()
+    return config
+
+
+async def put_sip_config(
+    session: AsyncSession,
+    room: Room,
+    *,
+    password: str | None,
+    lobby: bool | None,
+) -> tuple[SipConfig, bool]:
+    """Change the room's config, or create one (returns it and whether it is new).
+
+    At least one of ``password`` and ``lobby`` is given (the router checks).
+    A new config gets a generated PIN unless one is given and ``lobby=False``
+    unless given; its ``sip_id`` is always generated, never chosen by a client.
+    """
+    config = await get_sip_config(session, room)
+    if config is None:
+        created = await create_sip_config(
+            session, room, password=password, lobby=bool(lobby)
+        )
+        return created, True
+    if password is not None:
+        config.password = password
+    if lobby is not None:
+        config.lobby = lobby
+    await session.flush()
+    return config, False
+
+
+async def delete_sip_config(session: AsyncSession, room: Room) -> None:
+    """Remove the room's config (call-in stops working); no config is fine too."""
+    await session.execute(delete(SipConfig).where(SipConfig.room_id == room.id))

@@ -45,6 +45,8 @@ PARTICIPANT_LOCK_TTL: Final = 30.0
 PARTICIPANT_LOCK_REFRESH_INTERVAL: Final = 10.0
 WAITING_ROOM_BYPASS_TTL: Final = 120.0
 CHAT_HISTORY_LIMIT: Final = 100
+PRIVATE_CHAT_HISTORY_LIMIT: Final = 1000
+"""Private messages kept per room (all pairs together), newest first."""
 
 JsonObject: TypeAlias = dict[str, JsonValue]
 
@@ -243,6 +245,14 @@ class SignalingState(ABC):
         """
 
     @abstractmethod
+    async def get_resumption(self, token: str) -> ResumptionData | None:
+        """Read resumption data without consuming it.
+
+        A start request checks ``session_running`` before consuming: a token
+        whose session is still connected must stay valid for that session.
+        """
+
+    @abstractmethod
     async def consume_resumption(self, token: str) -> ResumptionData | None:
         """Return and delete resumption data atomically."""
 
@@ -403,7 +413,24 @@ class SignalingState(ABC):
         """The room's global history, newest first."""
 
     @abstractmethod
-    async def clear_chat_history(self, room_id: UUID) -> None: ...
+    async def clear_chat_history(self, room_id: UUID) -> None:
+        """Forget the global history; private messages stay (as the reference)."""
+
+    @abstractmethod
+    async def add_private_chat_message(
+        self,
+        room_id: UUID,
+        message: StoredMessage,
+        *,
+        limit: int = PRIVATE_CHAT_HISTORY_LIMIT,
+    ) -> None:
+        """Keep a private message in the room's private log, newest ``limit`` kept."""
+
+    @abstractmethod
+    async def get_private_chat_history(
+        self, room_id: UUID, participant_id: UUID
+    ) -> list[StoredMessage]:
+        """Private messages the participant sent or received, newest first."""
 
     # Room lifecycle
 
@@ -433,6 +460,7 @@ __all__ = [
     "CHAT_HISTORY_LIMIT",
     "PARTICIPANT_LOCK_REFRESH_INTERVAL",
     "PARTICIPANT_LOCK_TTL",
+    "PRIVATE_CHAT_HISTORY_LIMIT",
     "RESUMPTION_REFRESH_INTERVAL",
     "RESUMPTION_TTL",
     "TICKET_TTL",

@@ -12,6 +12,7 @@ import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
+from functools import cached_property
 from types import TracebackType
 from typing import Final, Self
 from uuid import UUID
@@ -100,9 +101,18 @@ class RoomMessage(BaseModel):
             return False
         return self.recipients is None or participant_id in self.recipients
 
+    @cached_property
+    def frame(self) -> str:
+        """The server frame to send on the websocket, encoded once per message.
+
+        One message is delivered to every local subscriber of its room, so the
+        frame is built at most once per process, not once per recipient.
+        """
+        return encode_frame(self.namespace, self.payload, timestamp=self.timestamp)
+
     def to_frame(self) -> str:
         """The server frame to send on the websocket."""
-        return encode_frame(self.namespace, self.payload, timestamp=self.timestamp)
+        return self.frame
 
 
 class Subscription:

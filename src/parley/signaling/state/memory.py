@@ -30,6 +30,7 @@ from parley.signaling.messages.common import (
 from parley.signaling.state.base import (
     CHAT_HISTORY_LIMIT,
     PARTICIPANT_LOCK_TTL,
+    PRIVATE_CHAT_HISTORY_LIMIT,
     RESUMPTION_TTL,
     TICKET_TTL,
     WAITING_ROOM_BYPASS_TTL,
@@ -120,6 +121,7 @@ class _Room:
     flags: dict[RoomFlag, bool] = field(default_factory=dict)
     banned: set[UUID] = field(default_factory=set)
     chat: list[StoredMessage] = field(default_factory=list)
+    private_chat: list[StoredMessage] = field(default_factory=list)
 
 
 class MemorySignalingState(SignalingState):
@@ -194,6 +196,9 @@ class MemorySignalingState(SignalingState):
         self, token: str, data: ResumptionData, *, ttl: float = RESUMPTION_TTL
     ) -> bool:
         return self._resumptions.set(token, data, ttl, only_if=True)
+
+    async def get_resumption(self, token: str) -> ResumptionData | None:
+        return self._resumptions.get(token)
 
     async def consume_resumption(self, token: str) -> ResumptionData | None:
         return self._resumptions.pop(token)
@@ -424,6 +429,25 @@ class MemorySignalingState(SignalingState):
         if room is not None:
             room.chat.clear()
 
+    async def add_private_chat_message(
+        self,
+        room_id: UUID,
+        message: StoredMessage,
+        *,
+        limit: int = PRIVATE_CHAT_HISTORY_LIMIT,
+    ) -> None:
+        log = self._room(room_id).private_chat
+        log.insert(0, message)
+        del log[limit:]
+
+    async def get_private_chat_history(
+        self, room_id: UUID, participant_id: UUID
+    ) -> list[StoredMessage]:
+        room = self._rooms.get(room_id)
+        if room is None:
+            return []
+        return [m for m in room.private_chat if _involves(m, participant_id)]
+
     # Room lifecycle
 
     async def teardown_room(self, room_id: UUID) -> None:
@@ -449,6 +473,10 @@ class MemorySignalingState(SignalingState):
         subscriptions.discard(subscription)
         if not subscriptions:
             del self._subscriptions[subscription.room_id]
+
+
+def _involves(message: StoredMessage, participant_id: UUID) -> bool:
+    return message.source == participant_id or message.target == str(participant_id)
 
 
 def _participation_kind(state: Mapping[str, str]) -> ParticipationKind | None:

@@ -16,6 +16,7 @@ canonical UUID strings; JSON values are UTF-8 text)::
     P room:<room>:flags                    hash     RoomFlag -> "1" / "0"
     P room:<room>:banned                   set      banned user ids
     P room:<room>:chat                     list     StoredMessage JSON, newest first, trimmed
+    P room:<room>:private_chat             list     private StoredMessage JSON, newest first
     P room:<room>:sequence                 string   counter ordering joins and arrivals
     P room:<room>:messages                 channel  fan-out of RoomMessage JSON
     P instances                            set      instance ids that may own participants
@@ -75,6 +76,7 @@ from parley.signaling.state import redis_scripts
 from parley.signaling.state.base import (
     CHAT_HISTORY_LIMIT,
     PARTICIPANT_LOCK_TTL,
+    PRIVATE_CHAT_HISTORY_LIMIT,
     RESUMPTION_TTL,
     TICKET_TTL,
     WAITING_ROOM_BYPASS_TTL,
@@ -453,6 +455,11 @@ class RedisSignalingState(SignalingState):
         return bool(stored)
 
     @_unavailable_on_failure
+    async def get_resumption(self, token: str) -> ResumptionData | None:
+        raw = await self._client.get(self._keys.resumption(token))
+        return None if raw is None else ResumptionData.model_validate_json(raw)
+
+    @_unavailable_on_failure
     async def consume_resumption(self, token: str) -> ResumptionData | None:
         raw = await self._client.getdel(self._keys.resumption(token))
         return None if raw is None else ResumptionData.model_validate_json(raw)
@@ -733,6 +740,31 @@ class RedisSignalingState(SignalingState):
     @_unavailable_on_failure
     async def clear_chat_history(self, room_id: UUID) -> None:
         await self._client.delete(self._keys.room(room_id, "chat"))
+
+    @_unavailable_on_failure
+    async def add_private_chat_message(
+        self,
+        room_id: UUID,
+        message: StoredMessage,
+        *,
+        limit: int = PRIVATE_CHAT_HISTORY_LIMIT,
+    ) -> None:
+        key = self._keys.room(room_id, "private_chat")
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.lpush(key, message.model_dump_json())
+            pipe.ltrim(key, 0, limit - 1)
+            await pipe.execute()
+
+    @_unavailable_on_failure
+    async def get_private_chat_history(
+        self, room_id: UUID, participant_id: UUID
+    ) -> list[StoredMessage]:
+        raw: list[str] = await self._client.lrange(
+            self._keys.room(room_id, "private_chat"), 0, -1
+        )
+        messages = (StoredMessage.model_validate_json(item) for item in raw)
+        pid = str(participant_id)
+        return [m for m in messages if m.source == participant_id or m.target == pid]
 
     # Room lifecycle
 

@@ -31,7 +31,7 @@ local function teardown(room)
     room_key(room, 'waiting'), room_key(room, 'accepted'),
     room_key(room, 'waiting_control'), room_key(room, 'flags'),
     room_key(room, 'banned'), room_key(room, 'chat'),
-    room_key(room, 'sequence'))
+    room_key(room, 'private_chat'), room_key(room, 'sequence'))
 end
 
 -- Orders joins and arrivals exactly (clock milliseconds would tie).

@@ -1,0 +1,108 @@
+"""The process's signaling: the shared state, the call-in limiter, the live sessions.
+
+Created in the app's lifespan (``app.state.signaling``). At shutdown every
+session still open is closed with 1001 (Going Away) so clients reconnect,
+with their resumption token, to another instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Final
+
+from parley.config import Settings
+from parley.signaling.attempts import FailureLimiter, create_failure_limiter
+from parley.signaling.start import CallInLimits
+from parley.signaling.state import SignalingState, create_state
+
+if TYPE_CHECKING:
+    from parley.signaling.runner import Runner
+
+logger = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT: Final = 5.0
+"""Seconds the sessions get to say goodbye (``left``) at shutdown."""
+GOING_AWAY: Final = 1001
+
+
+class SignalingHub:
+    """Per-process signaling resources; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        state: SignalingState,
+        limiter: FailureLimiter,
+        call_in_limits: CallInLimits,
+        owns_state: bool = True,
+    ) -> None:
+        self.state = state
+        self._owns_state = owns_state
+        self.limiter = limiter
+        self.call_in_limits = call_in_limits
+        self._runners: set[Runner] = set()
+        self._closing = False
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, state: SignalingState | None = None
+    ) -> SignalingHub:
+        """In memory without ``PARLEY_REDIS_URL``, else shared through Redis.
+
+        A given ``state`` is used as is: its owner starts and closes it.
+        """
+        prefix = settings.redis_key_prefix
+        return cls(
+            state=state or create_state(settings.redis_url, key_prefix=prefix),
+            owns_state=state is None,
+            limiter=create_failure_limiter(settings.redis_url, key_prefix=prefix),
+            call_in_limits=CallInLimits(
+                max_failures_per_id=settings.call_in_max_failures_per_id,
+                max_failures_per_source=settings.call_in_max_failures_per_source,
+                window_seconds=settings.call_in_failure_window_seconds,
+            ),
+        )
+
+    @property
+    def closing(self) -> bool:
+        """Shutting down: no new sessions are accepted."""
+        return self._closing
+
+    @property
+    def session_count(self) -> int:
+        return len(self._runners)
+
+    def register(self, runner: Runner) -> None:
+        self._runners.add(runner)
+
+    def unregister(self, runner: Runner) -> None:
+        self._runners.discard(runner)
+
+    async def start(self) -> None:
+        if self._owns_state:
+            await self.state.start()
+
+    async def close_sessions(
+        self, code: int = GOING_AWAY, *, grace: float = SHUTDOWN_TIMEOUT
+    ) -> None:
+        """Close every open session with ``code`` and wait for them to clean up."""
+        self._closing = True
+        runners = list(self._runners)
+        for runner in runners:
+            runner.request_close(code)
+        if not runners:
+            return
+        waits = [asyncio.ensure_future(r.finished.wait()) for r in runners]
+        _, pending = await asyncio.wait(waits, timeout=grace)
+        for wait in pending:
+            wait.cancel()
+        if pending:
+            logger.warning("%d signaling sessions did not finish in time", len(pending))
+
+    async def aclose(self) -> None:
+        """Close the sessions (1001), then the state (if created here) and the limiter."""
+        await self.close_sessions()
+        if self._owns_state:
+            await self.state.aclose()
+        await self.limiter.aclose()

@@ -1,0 +1,1 @@
+"""Namespace handlers: one module per signaling namespace the runner serves."""

@@ -1,0 +1,201 @@
+"""``control`` commands: join, enter_room, hands, moderator role (notes §2.2-2.4, §11.2)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from pydantic import BaseModel
+
+from parley.signaling import participants
+from parley.signaling.context import Context, Status
+from parley.signaling.messages import (
+    InvalidDisplayName,
+    ParticipationKind,
+    Role,
+    format_timestamp,
+    normalize_display_name,
+    utc_now,
+)
+from parley.signaling.messages import control as ev
+from parley.signaling.messages import moderation as mod
+from parley.signaling.messages.control import ControlErrorCode as Code
+from parley.signaling.modules import chat, moderation
+from parley.signaling.modules.updates import publish_update
+from parley.signaling.state import RoomFlag, RoomMessage
+from parley.signaling.tariff import DEFAULT_TARIFF
+
+
+async def handle(ctx: Context, command: BaseModel) -> None:
+    """Run one parsed ``control`` command (a member of ``ControlCommand``)."""
+    match command:
+        case ev.Join():
+            await join(ctx, command)
+        case ev.EnterRoom():
+            await enter_room(ctx)
+        case ev.RaiseHand():
+            await set_hand(ctx, up=True)
+        case ev.LowerHand():
+            await set_hand(ctx, up=False)
+        case ev.GrantModeratorRole(target=target):
+            await set_moderator(ctx, target, grant=True)
+        case ev.RevokeModeratorRole(target=target):
+            await set_moderator(ctx, target, grant=False)
+
+
+async def error(ctx: Context, code: Code) -> None:
+    await ctx.send(ev.ControlError(error=code))
+
+
+async def join(ctx: Context, command: ev.Join) -> None:
+    """Enter the room, or its waiting room when that applies to this participant."""
+    if ctx.status is not Status.NEW:
+        await error(ctx, Code.ALREADY_JOINED)
+        return
+    admission = ctx.admission
+    requested = command.display_name
+    if admission.account_name and not (requested or "").strip():
+        # A registered user who sends no name gets the account's name.
+        requested = admission.account_name
+    try:
+        display_name = normalize_display_name(requested)
+    except InvalidDisplayName:
+        await error(ctx, Code.INVALID_USERNAME)
+        return
+    ctx.stored = participants.new_state(
+        display_name=display_name,
+        role=ctx.role,
+        kind=admission.kind,
+        avatar_url=admission.avatar_url,
+        is_room_owner=admission.is_room_owner,
+        user_id=admission.user_id,
+        now=utc_now(),
+    )
+    if await _must_wait(ctx):
+        await _enter_waiting_room(ctx)
+    else:
+        await join_room(ctx)
+
+
+async def _must_wait(ctx: Context) -> bool:
+    """Non-moderators wait while the waiting room (or, for phones, the lobby) is on.
+
+    Accepted participants that reconnect with their id skip it (bypass).
+    """
+    admission = ctx.admission
+    # The room's flag starts from the room's column on the first join (SET NX).
+    enabled = await ctx.state.set_room_flag_if_absent(
+        ctx.room_id, RoomFlag.WAITING_ROOM_ENABLED, admission.room_waiting_room
+    )
+    if ctx.role is Role.MODERATOR or admission.kind is ParticipationKind.RECORDER:
+        return False
+    lobby = admission.kind is ParticipationKind.SIP and admission.sip_lobby
+    if not (enabled or lobby):
+        return False
+    return not await ctx.state.has_waiting_room_bypass(ctx.participant_id)
+
+
+async def _enter_waiting_room(ctx: Context) -> None:
+    await ctx.subscribe()
+    await ctx.state.enter_waiting_room(ctx.room_id, ctx.participant_id, ctx.stored)
+    ctx.status = Status.WAITING
+    await ctx.send(mod.InWaitingRoom())
+    entered = mod.JoinedWaitingRoom(
+        id=ctx.participant_id, control=participants.control_data(ctx.stored)
+    )
+    await ctx.publish(RoomMessage.to_room(entered, exclude=(ctx.participant_id,)))
+
+
+async def enter_room(ctx: Context) -> None:
+    """Leave the waiting room for the room, once a moderator accepted."""
+    if ctx.status is not Status.ACCEPTED:
+        await error(ctx, Code.NOT_ACCEPTED_OR_NOT_IN_WAITING_ROOM)
+        return
+    left = mod.LeftWaitingRoom(id=ctx.participant_id)
+    await ctx.publish(RoomMessage.to_room(left, exclude=(ctx.participant_id,)))
+    await join_room(ctx)
+
+
+async def join_room(ctx: Context) -> None:
+    """Join: ``join_success`` to the joiner, then ``joined`` to everyone else."""
+    await ctx.subscribe()
+    me = ctx.participant_id
+    ctx.stored["left_at"] = None
+    await ctx.state.join_room(ctx.room_id, me, ctx.stored)
+    # Independent reads, concurrently: with Redis each is a round trip.
+    everyone, moderation_data, chat_data = await asyncio.gather(
+        ctx.state.list_participants(ctx.room_id),
+        moderation.join_data(ctx),
+        chat.join_data(ctx),
+    )
+    others = [
+        view
+        for pid, stored in everyone.items()
+        if pid != me and (view := participants.view(pid, stored)) is not None
+    ]
+    control = participants.control_data(ctx.stored)
+    await ctx.send(
+        ev.JoinSuccess(
+            id=me,
+            display_name=control.display_name,
+            avatar_url=control.avatar_url,
+            role=ctx.role,
+            tariff=DEFAULT_TARIFF,
+            participants=others,
+            event_info=None,
+            is_room_owner=ctx.admission.is_room_owner,
+            moderation=moderation_data,
+            chat=chat_data,
+        )
+    )
+    ctx.status = Status.JOINED
+    ctx.remember_listed(others)
+    own_view = participants.view(me, ctx.stored)
+    if own_view is not None:
+        joined = ev.Joined.model_validate(own_view.model_dump())
+        await ctx.publish(RoomMessage.to_room(joined, exclude=(me,)))
+
+
+async def set_hand(ctx: Context, *, up: bool) -> None:
+    if ctx.status is not Status.JOINED:
+        await error(ctx, Code.NOT_YET_JOINED)
+        return
+    flag = RoomFlag.RAISE_HANDS_ENABLED
+    if up and await ctx.state.get_room_flag(ctx.room_id, flag) is False:
+        await error(ctx, Code.RAISE_HANDS_DISABLED)
+        return
+    changes = {"hand_is_up": up, "hand_updated_at": format_timestamp(utc_now())}
+    await ctx.state.update_participant(ctx.room_id, ctx.participant_id, changes)
+    await ctx.send(ev.HandRaised() if up else ev.HandLowered())
+    await publish_update(ctx, ctx.participant_id)
+
+
+async def set_moderator(ctx: Context, target: uuid.UUID, *, grant: bool) -> None:
+    """Grant or revoke the moderator role; errors in the reference's order."""
+    if ctx.status is not Status.JOINED:
+        await error(ctx, Code.NOT_YET_JOINED)
+        return
+    if ctx.role is not Role.MODERATOR:
+        await error(ctx, Code.INSUFFICIENT_PERMISSIONS)
+        return
+    stored = await ctx.state.get_participant(ctx.room_id, target)
+    if stored is None or not participants.is_active(stored):
+        await error(ctx, Code.NOTHING_TO_DO)
+        return
+    if (stored.get("role") == Role.MODERATOR.value) == grant:
+        await error(ctx, Code.NOTHING_TO_DO)
+        return
+    if stored.get("is_room_owner") is True:
+        await error(ctx, Code.TARGET_IS_ROOM_OWNER)
+        return
+    if grant:
+        new_role = Role.MODERATOR
+    elif participants.kind_of(stored) is ParticipationKind.USER:
+        new_role = Role.USER
+    else:
+        new_role = Role.GUEST
+    await ctx.state.update_participant(ctx.room_id, target, {"role": new_role.value})
+    await ctx.publish(
+        RoomMessage.to_participant(target, ev.RoleUpdated(new_role=new_role))
+    )
+    await publish_update(ctx, target)

@@ -1,0 +1,29 @@
+"""Participant updates several namespaces send: control ``update`` to the others."""
+
+from __future__ import annotations
+
+import uuid
+
+from parley.signaling import participants
+from parley.signaling.context import Context
+from parley.signaling.messages import control as ev
+from parley.signaling.messages import format_timestamp, utc_now
+from parley.signaling.state import RoomMessage
+
+
+async def publish_update(ctx: Context, target: uuid.UUID) -> None:
+    """Tell everyone but ``target`` its current state (control ``update``)."""
+    stored = await ctx.state.get_participant(ctx.room_id, target)
+    if stored is None:
+        return
+    view = participants.view(target, stored)
+    if view is not None:
+        update = ev.Update.model_validate(view.model_dump())
+        await ctx.publish(RoomMessage.to_room(update, exclude=(target,)))
+
+
+async def lower_hand_of(ctx: Context, target: uuid.UUID) -> None:
+    """Lower ``target``'s hand in the stored state and tell the others."""
+    changes = {"hand_is_up": False, "hand_updated_at": format_timestamp(utc_now())}
+    if await ctx.state.update_participant(ctx.room_id, target, changes):
+        await publish_update(ctx, target)

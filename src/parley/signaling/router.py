@@ -1,0 +1,226 @@
+"""Signaling endpoints.
+
+POST /v1/rooms/{room_id}/start          ticket + resumption for a registered user
+POST /v1/rooms/{room_id}/start_invited  (no bearer) ticket + resumption for an invite-code guest
+POST /v1/services/call_in/start         (service role opentalk-call-in) ticket for a phone caller
+GET  /signaling, /v1/signaling          the websocket; the ticket rides in Sec-WebSocket-Protocol
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Depends, Header, Request, WebSocket
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+from parley.auth.deps import CurrentPrincipal, require_service_role
+from parley.db import Database, SessionDep
+from parley.errors import AppError, BadRequest, ErrorBody, ServiceUnavailable
+from parley.rooms.deps import RoomIdPath
+from parley.signaling import start
+from parley.signaling.admission import (
+    Admission,
+    ParticipantGone,
+    admit,
+    resumption_of,
+)
+from parley.signaling.errors import SessionRunning
+from parley.signaling.handshake import InvalidTicket, read_protocol_header
+from parley.signaling.hub import SignalingHub
+from parley.signaling.runner import Runner
+from parley.signaling.schemas import (
+    CallInStartBody,
+    InvitedRoomStartBody,
+    RoomStartBody,
+    RoomStartResponse,
+)
+from parley.signaling.state import StateUnavailable
+
+logger = logging.getLogger(__name__)
+
+CALL_IN_ROLE: Final = "opentalk-call-in"
+LOCK_WAIT: Final = 10.0
+"""Seconds a connection waits for the previous runner of its participant id to end."""
+
+router = APIRouter(tags=["signaling"])
+websocket_router = APIRouter(tags=["signaling"])
+
+
+async def get_hub(request: Request) -> SignalingHub:
+    hub: SignalingHub = request.app.state.signaling
+    return hub
+
+
+HubDep = Annotated[SignalingHub, Depends(get_hub)]
+CallInService = Annotated[dict[str, Any], Depends(require_service_role(CALL_IN_ROLE))]
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorBody} for status in (*statuses, 503)}
+
+
+@router.post(
+    "/rooms/{room_id}/start",
+    response_model=RoomStartResponse,
+    tags=["rooms"],
+    responses=_errors(400, 401, 403, 404, 422),
+)
+async def signaling_start(
+    principal: CurrentPrincipal,
+    room_id: RoomIdPath,
+    body: RoomStartBody,
+    session: SessionDep,
+    hub: HubDep,
+) -> RoomStartResponse:
+    """Start a signaling session as a registered user: a ticket for /signaling."""
+    return await start.start_as_user(
+        session, hub.state, room_id=room_id, user_id=principal.user_id, body=body
+    )
+
+
+@router.post(
+    "/rooms/{room_id}/start_invited",
+    response_model=RoomStartResponse,
+    tags=["rooms", "invite_codes"],
+    responses=_errors(400, 401, 404, 422),
+    openapi_extra={"security": []},
+)
+async def signaling_start_invited(
+    room_id: RoomIdPath,
+    body: InvitedRoomStartBody,
+    session: SessionDep,
+    hub: HubDep,
+) -> RoomStartResponse:
+    """Start a signaling session as a guest with an invite code (and room password)."""
+    return await start.start_as_guest(session, hub.state, room_id=room_id, body=body)
+
+
+@router.post(
+    "/services/call_in/start",
+    response_model=RoomStartResponse,
+    tags=["services", "call_in"],
+    responses={
+        **_errors(400, 401, 422),
+        429: {"model": ErrorBody, "description": "Too many failed attempts"},
+    },
+)
+async def start_sip(
+    claims: CallInService,
+    request: Request,
+    body: CallInStartBody,
+    session: SessionDep,
+    hub: HubDep,
+) -> RoomStartResponse:
+    """Start a signaling session for a phone caller from the room's call-in id and PIN."""
+    service = claims.get("azp") or claims.get("sub") or "unknown"
+    address = request.client.host if request.client else "unknown"
+    return await start.start_call_in(
+        session,
+        hub.state,
+        hub.limiter,
+        body=body,
+        source=f"{service}@{address}",
+        limits=hub.call_in_limits,
+    )
+
+
+class WebsocketRequired(BadRequest):
+    default_message = "/signaling only accepts websocket upgrade requests"
+
+
+class ShuttingDown(ServiceUnavailable):
+    default_message = "This instance is shutting down; connect again"
+
+
+ProtocolHeader = Annotated[
+    str | None,
+    Header(
+        alias="Sec-WebSocket-Protocol",
+        description="`opentalk-signaling-json-v1.0, ticket#<ticket>`",
+        examples=["opentalk-signaling-json-v1.0, ticket#<64 characters>"],
+    ),
+]
+
+
+@websocket_router.get(
+    "/signaling", responses=_errors(400, 401), openapi_extra={"security": []}
+)
+@websocket_router.get(
+    "/v1/signaling", responses=_errors(400, 401), openapi_extra={"security": []}
+)
+async def signaling_websocket(
+    request: Request, protocol: ProtocolHeader = None
+) -> None:
+    """The signaling websocket; a plain HTTP request gets the handshake's errors."""
+    read_protocol_header(request.headers.getlist("sec-websocket-protocol"))
+    raise WebsocketRequired()
+
+
+@websocket_router.websocket("/signaling")
+@websocket_router.websocket("/v1/signaling")
+async def signaling_session(websocket: WebSocket) -> None:
+    """Check the handshake, then run the participant's session."""
+    hub: SignalingHub = websocket.app.state.signaling
+    try:
+        admission, lock_token = await _admit(websocket, hub)
+    except AppError as exc:
+        logger.info("signaling handshake refused: %s %s", exc.code, exc.message)
+        await _deny(websocket, exc.status_code, exc.body(), exc.headers)
+        return
+    except (StateUnavailable, DBAPIError, PoolTimeoutError, OSError) as exc:
+        logger.error("signaling handshake failed, dependency down: %s", exc)
+        await _deny(websocket, 503, ServiceUnavailable().body())
+        return
+    except Exception:
+        logger.exception("signaling handshake failed")
+        body = {"code": "internal_server_error", "message": "An error occurred"}
+        await _deny(websocket, 500, body)
+        return
+    await Runner(websocket, hub, admission, lock_token).run()
+
+
+async def _admit(websocket: WebSocket, hub: SignalingHub) -> tuple[Admission, str]:
+    """Everything before the upgrade: ticket, database facts, participant lock."""
+    handshake = read_protocol_header(
+        websocket.headers.getlist("sec-websocket-protocol")
+    )
+    if hub.closing:
+        raise ShuttingDown()
+    ticket = await hub.state.take_ticket(handshake.ticket)
+    if ticket is None:
+        raise InvalidTicket()
+    database: Database = websocket.app.state.database
+    async with database.read_sessionmaker() as session:
+        try:
+            admission = await admit(session, ticket)
+        except ParticipantGone:
+            raise InvalidTicket() from None
+    lock_token = await hub.state.acquire_participant_lock(
+        ticket.participant_id, wait=LOCK_WAIT
+    )
+    if lock_token is None:
+        raise SessionRunning()
+    try:
+        await hub.state.put_resumption(ticket.resumption, resumption_of(ticket))
+    except BaseException:
+        await hub.state.release_participant_lock(ticket.participant_id, lock_token)
+        raise
+    return admission, lock_token
+
+
+async def _deny(
+    websocket: WebSocket,
+    status: int,
+    body: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Answer the upgrade request with a plain HTTP error (ASGI denial response)."""
+    response = JSONResponse(body, status_code=status, headers=headers)
+    try:
+        await websocket.send_denial_response(response)
+    except RuntimeError:
+        # The server cannot send HTTP responses for websockets: close instead.
+        await websocket.close(code=1008, reason=str(body.get("code", "")))
