@@ -107,7 +107,7 @@ CONNECT_TIMEOUT: Final = 1.0
 COMMAND_TIMEOUT: Final = 2.0
 POOL_TIMEOUT: Final = 2.0
 """Seconds to wait for a free pooled connection before giving up."""
-DEFAULT_MAX_CONNECTIONS: Final = 64
+DEFAULT_MAX_CONNECTIONS: Final = 256
 _LOCK_RETRY_DELAY: Final = 0.1
 
 _P = ParamSpec("_P")
