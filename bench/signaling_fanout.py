@@ -66,10 +66,13 @@ class Level:
     def p50(self) -> float:
         return statistics.median(self.samples) * 1000
 
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1000
+
     @property
     def p99(self) -> float:
-        ordered = sorted(self.samples)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+        return self.percentile(0.99)
 
     @property
     def held(self) -> bool:
@@ -222,7 +225,8 @@ async def run_levels(
             level = await bench.measure(probes, rate)
             results.append(level)
             print(
-                f"  N={n:5d}  p50 {level.p50:7.1f} ms  p99 {level.p99:7.1f} ms"
+                f"  N={n:5d}  p50 {level.p50:7.1f} ms  p90 {level.percentile(0.9):7.1f}"
+                f"  p99 {level.p99:7.1f}  max {max(level.samples) * 1000:7.1f}"
                 f"  samples {len(level.samples):6d}  missing {level.missing}"
             )
             # Noise from other processes can fail one level; two in a row end it.

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import uuid
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Final, TypeAlias
@@ -295,9 +296,11 @@ class Runner:
             self.request_close(CLOSE_NORMAL)
 
     async def _tick(self) -> None:
+        # A random phase: sessions opened in a burst must not refresh in a burst.
+        await asyncio.sleep(random.uniform(0, PARTICIPANT_LOCK_REFRESH_INTERVAL))
         while True:
-            await asyncio.sleep(PARTICIPANT_LOCK_REFRESH_INTERVAL)
             await self._inbox.put(_TICK)
+            await asyncio.sleep(PARTICIPANT_LOCK_REFRESH_INTERVAL)
 
     async def _pump(self, subscription: Subscription) -> None:
         try:

@@ -107,7 +107,7 @@ CONNECT_TIMEOUT: Final = 1.0
 COMMAND_TIMEOUT: Final = 2.0
 POOL_TIMEOUT: Final = 2.0
 """Seconds to wait for a free pooled connection before giving up."""
-DEFAULT_MAX_CONNECTIONS: Final = 64
+DEFAULT_MAX_CONNECTIONS: Final = 256
 _LOCK_RETRY_DELAY: Final = 0.1
 
 _P = ParamSpec("_P")
@@ -214,6 +214,21 @@ class RedisSignalingState(SignalingState):
                 client_name=f"parley-pubsub-{self._instance_id}",
             )
         )
+        # The heartbeat has its own connection: request traffic that exhausts the
+        # main pool must not starve it, or other instances would declare this
+        # one dead and report its participants as left.
+        self._heartbeat_client = Redis.from_pool(
+            ConnectionPool.from_url(
+                url,
+                max_connections=1,
+                socket_connect_timeout=CONNECT_TIMEOUT,
+                socket_timeout=COMMAND_TIMEOUT,
+                socket_keepalive=True,
+                retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1),
+                decode_responses=True,
+                client_name=f"parley-heartbeat-{self._instance_id}",
+            )
+        )
         self._hub = PubSubHub(
             self._pubsub_client, self._keys.instance(self._instance_id, "messages")
         )
@@ -308,13 +323,14 @@ class RedisSignalingState(SignalingState):
                 )
         await self._hub.aclose()
         await self._pubsub_client.aclose()
+        await self._heartbeat_client.aclose()
         await self._client.aclose()
 
     # Liveness
 
     @_unavailable_on_failure
     async def _beat(self) -> None:
-        async with self._client.pipeline(transaction=False) as pipe:
+        async with self._heartbeat_client.pipeline(transaction=False) as pipe:
             pipe.sadd(self._keys.instances, self._instance_id)
             pipe.set(
                 self._keys.instance(self._instance_id, "alive"),
