@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import os
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -45,7 +46,7 @@ def local_subject(email: str) -> str:
 
 
 def load_or_create_key(data_dir: Path) -> bytes:
-    """The PEM private key, created on first use (O_EXCL so concurrent starts agree)."""
+    """The PEM private key, created on first use; concurrent starts agree on one key."""
     path = data_dir / KEY_FILE_NAME
     if path.exists():
         return path.read_bytes()
@@ -56,12 +57,21 @@ def load_or_create_key(data_dir: Path) -> bytes:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+    # Write a private temporary file, then link it into place: the link either
+    # publishes a complete key or fails because another process published one first,
+    # so no process ever reads a half-written key.
+    fd, temporary = tempfile.mkstemp(dir=data_dir, prefix=".key-")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return path.read_bytes()
+    finally:
+        os.unlink(temporary)
     return pem
 
 
