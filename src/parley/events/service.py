@@ -42,6 +42,7 @@ from parley.events.occurrences import (
 )
 from parley.events.recurrence import join_recurrence_pattern
 from parley.events.schemas import DateTimeTZ, PatchEvent, PostEventsBody
+from parley.events.sequence import bump_sequence, changes_calendar
 from parley.events.timing import (
     Moment,
     Timing,
@@ -271,6 +272,8 @@ async def update_event(
     event.updated_at = utcnow()
     await session.flush()
     await _sync_invite_keys(session, event)
+    if changes_calendar(changes):
+        await bump_sequence(session, event)
     if notify:
         await notify_update(
             session,
@@ -329,6 +332,7 @@ async def delete_event(
 ) -> None:
     """Delete the event and its room (creator only); everything else cascades."""
     ensure_creator(event, actor_id)
+    await bump_sequence(session, event)  # the CANCEL must outrank every REQUEST
     if notify:
         await notifications.notify_deleted(
             session,
