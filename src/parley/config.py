@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     brute_force_max_failures: Annotated[int, Field(ge=1, le=10_000)] = 10
     brute_force_window_seconds: Annotated[int, Field(ge=1, le=86_400)] = 600
     booking_rate_limit_per_minute: Annotated[int, Field(ge=0, le=100_000)] = 60
+    calendar_feed_past_days: Annotated[int, Field(ge=0, le=3650)] = 90
+    calendar_feed_max_events: Annotated[int, Field(ge=1, le=10_000)] = 1000
 
     @field_validator("database_url")
     @classmethod

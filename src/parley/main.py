@@ -23,6 +23,7 @@ from parley.auth.verifier import TokenVerifier
 from parley.booking.page import router as booking_page_router
 from parley.booking.router import router as booking_router
 from parley.calendar import ics as calendar_ics
+from parley.calendar.router import router as calendar_router
 from parley.compat.jitsi.router import jitsi_router
 from parley.config import Settings, get_settings
 from parley.db import Database, create_engine
@@ -72,6 +73,7 @@ def api_v1_router() -> APIRouter:
         events_router,
         event_invites_router,
         booking_router,
+        calendar_router,
         signaling_router,
         sip_router,
         turn_router,

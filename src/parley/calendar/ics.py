@@ -175,9 +175,10 @@ def render_calendar(
     base_url: str,
     attendees: Sequence[str] | None = None,
     name: str | None = None,
+    refresh_interval: timedelta | None = None,
     now: datetime | None = None,
 ) -> bytes:
-    """A VCALENDAR of the events; without ``method`` it is a plain feed."""
+    """A VCALENDAR of the events; without ``method`` it is a published feed."""
     now = now or utcnow()
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -187,6 +188,10 @@ def render_calendar(
     if name is not None:
         calendar.add("name", name)  # RFC 7986
         calendar.add("x-wr-calname", name)  # what Apple and Google read
+    if refresh_interval is not None:
+        every = icalendar.vDuration(refresh_interval)
+        calendar.add("refresh-interval", every, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", every)  # the older name Outlook reads
     first_day: date | None = None
     last_day: date | None = None
     for item in details:
