@@ -51,6 +51,7 @@ from parley.events.timing import (
 from parley.rooms import service as rooms_service
 from parley.rooms.models import Room
 from parley.rooms.schemas import PostRoomsBody
+from parley.streaming import service as streaming_service
 
 __all__ = [
     "InviteOutcome",
@@ -73,21 +74,13 @@ def _moment(value: DateTimeTZ | None) -> Moment | None:
     return None if value is None else Moment(value.datetime, value.timezone)
 
 
-def _reject_unsupported(
-    has_shared_folder: bool, streaming_targets: list[object]
-) -> None:
-    # Shared folders and streaming targets come with their own issue (#7).
+def _reject_unsupported(has_shared_folder: bool) -> None:
+    # Shared folders come with their own provider (#7).
     if has_shared_folder:
         raise UnsupportedEventFeature.for_field(
             "has_shared_folder",
             "invalid_value",
             "Shared folders are not available on this server",
-        )
-    if streaming_targets:
-        raise UnsupportedEventFeature.for_field(
-            "streaming_targets",
-            "invalid_value",
-            "Streaming targets are not available on this server",
         )
 
 
@@ -147,7 +140,7 @@ async def create_event(
     session: AsyncSession, *, creator_id: uuid.UUID, data: PostEventsBody
 ) -> Event:
     """A new event with its own room, owned by the creator. Usable by other domains."""
-    _reject_unsupported(data.has_shared_folder, list(data.streaming_targets))
+    _reject_unsupported(data.has_shared_folder)
     timing = resolve_timing(
         is_time_independent=data.is_time_independent,
         is_all_day=data.is_all_day,
@@ -159,6 +152,10 @@ async def create_event(
         session,
         owner_id=creator_id,
         data=PostRoomsBody(password=data.password, waiting_room=data.waiting_room),
+    )
+    # A new event has no invitees yet, so there is nobody to mail about targets.
+    await streaming_service.create_targets(
+        session, room, data.streaming_targets, suppress_email=True
     )
     now = utcnow()
     event = Event(
