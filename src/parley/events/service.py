@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.db import utcnow
 from parley.events import notifications
 from parley.events.busy import busy_spans, merge_spans
+from parley.events.calendar_lock import lock_calendar
 from parley.events.errors import (
     EventNotFound,
     NoEventAccess,
@@ -141,6 +142,7 @@ async def create_event(
 ) -> Event:
     """A new event with its own room, owned by the creator. Usable by other domains."""
     _reject_unsupported(data.has_shared_folder)
+    await lock_calendar(session, creator_id)
     timing = resolve_timing(
         is_time_independent=data.is_time_independent,
         is_all_day=data.is_all_day,
@@ -243,6 +245,7 @@ async def update_event(
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         return None
+    await lock_calendar(session, event.created_by_id)
     old = stored_timing(event)
     timing = _merged_timing(event, changes, data)
     for name in ("title", "description", "is_adhoc"):
