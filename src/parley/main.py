@@ -36,6 +36,8 @@ from parley.ratelimit import InMemoryFailureLimiter
 from parley.recording.router import router as recording_router
 from parley.reservations.router import router as reservations_router
 from parley.rooms.router import router as rooms_router
+from parley.shared_folders.registry import configure_provider
+from parley.shared_folders.router import router as shared_folders_router
 from parley.signaling.hub import SignalingHub
 from parley.signaling.router import router as signaling_router
 from parley.signaling.router import websocket_router as signaling_websocket_router
@@ -70,6 +72,7 @@ def api_v1_router() -> APIRouter:
         recording_router,
         events_router,
         event_invites_router,
+        shared_folders_router,
         booking_router,
         signaling_router,
         sip_router,
@@ -107,6 +110,7 @@ def create_app(
     )
     tariffs_service.install_catalogue(TariffCatalogue.from_settings(settings))
     asset_storage = configure_storage(settings)
+    configure_provider(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -148,7 +148,6 @@ _DROP = object()
             "value_required",
         ),
         (_with(colour="red"), "colour", "invalid_value"),
-        (_with(has_shared_folder=True), "has_shared_folder", "invalid_value"),
         (
             _with(
                 streaming_targets=[
