@@ -1,6 +1,7 @@
 """A Nextcloud for tests, on loopback: real WebDAV plus a stand-in share API.
 
-One cheroot server in a background thread serves
+One cheroot server in a background thread serves, under ``/nextcloud`` (installed
+in a subdirectory, as Nextcloud often is)
 - ``/remote.php/dav/files/{user}/``: wsgidav over a real directory (basic auth),
   so MKCOL and DELETE really create and remove directories on disk;
 - ``/ocs/v2.php/apps/files_sharing/api/v1/shares``: a minimal WSGI stand-in for
@@ -26,6 +27,7 @@ from urllib.parse import parse_qs
 from cheroot import wsgi
 from wsgidav.wsgidav_app import WsgiDAVApp
 
+PREFIX = "/nextcloud"
 SHARES_PATH = "/v2.php/apps/files_sharing/api/v1/shares"
 
 StartResponse = Any
@@ -60,6 +62,8 @@ class NextcloudStandIn:
         self.share_requests: list[tuple[str, str]] = []
         # Behave like Nextcloud up to 25: new folder links get read permission only.
         self.ignore_permissions_on_create = False
+        # Nextcloud's "Allow public uploads" (read-write links need it).
+        self.public_upload_allowed = True
         # Make the share API fail with this HTTP status (None: work normally).
         self.share_api_status: int | None = None
         self._next_id = 1
@@ -70,7 +74,9 @@ class NextcloudStandIn:
         root.mkdir(parents=True, exist_ok=True)
         self._dav = WsgiDAVApp(
             {
-                "provider_mapping": {f"/remote.php/dav/files/{user}": str(root)},
+                "provider_mapping": {
+                    f"{PREFIX}/remote.php/dav/files/{user}": str(root)
+                },
                 "simple_dc": {
                     "user_mapping": {"*": {user: {"password": app_password}}}
                 },
@@ -85,15 +91,22 @@ class NextcloudStandIn:
         )
 
     @property
-    def url(self) -> str:
+    def origin(self) -> str:
         return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def url(self) -> str:
+        """Nextcloud's base URL (what PARLEY_SHARED_FOLDER_URL names)."""
+        return self.origin + PREFIX
 
     def files_path(self, path: str) -> Path:
         """Where a path of the user's files lives on disk."""
         return self.root / path.strip("/")
 
     def start(self) -> NextcloudStandIn:
-        dispatcher = wsgi.PathInfoDispatcher({"/ocs": self._ocs, "/": self._dav})
+        dispatcher = wsgi.PathInfoDispatcher(
+            {f"{PREFIX}/ocs": self._ocs, "/": self._dav}
+        )
         server = wsgi.Server(("127.0.0.1", self._port), dispatcher, numthreads=4)
         server.prepare()
         self._port = server.bind_addr[1]
@@ -155,6 +168,10 @@ class NextcloudStandIn:
                 start_response, 403, "Passwords are enforced for link and mail shares"
             )
         permissions = int(form.get("permissions", "1"))
+        if permissions & ~1 and not self.public_upload_allowed:
+            return _ocs_answer(
+                start_response, 403, "Public upload disabled by the administrator"
+            )
         share = StoredShare(
             id=str(self._next_id),
             path=path,

@@ -154,11 +154,8 @@ class NextcloudProvider:
             await self._delete_shares(client, share_ids)
 
     async def delete_shares(self, share_ids: Sequence[str]) -> None:
-        try:
-            async with self._client() as client:
-                await self._delete_shares(client, share_ids)
-        except ProviderUnavailable as exc:
-            logger.warning("could not delete Nextcloud shares %s: %s", share_ids, exc)
+        async with self._client() as client:
+            await self._delete_shares(client, share_ids)
 
     async def _make_folder(self, client: httpx.AsyncClient, path: str) -> bool:
         """MKCOL the folder; True if made now, False if it was there already."""

@@ -276,6 +276,25 @@ async def test_share_api_errors_are_502_and_leave_no_folder_behind(
     assert (await shared.get(url(event["id"]), headers=alice)).status_code == 404
 
 
+async def test_a_refused_read_write_link_removes_the_read_link_and_the_folder(
+    shared: httpx.AsyncClient, alice: dict[str, str], nextcloud: NextcloudStandIn
+) -> None:
+    nextcloud.public_upload_allowed = False
+    event = await create_event(shared, alice)
+
+    response = await shared.put(url(event["id"]), headers=alice)
+
+    assert response.status_code == 502
+    assert response.json() == {
+        "code": "bad_gateway",
+        "message": "The shared folder storage (Nextcloud) answered HTTP 403 "
+        "when creating a share link: Public upload disabled by the administrator",
+    }
+    assert [m for m, _ in nextcloud.share_requests] == ["POST", "POST", "DELETE"]
+    assert nextcloud.shares == {}
+    assert not folder_of(nextcloud, event["id"]).exists()
+
+
 async def test_a_refused_app_password_is_502_naming_the_credentials(
     client_with: AppClient, alice: dict[str, str], nextcloud: NextcloudStandIn
 ) -> None:
