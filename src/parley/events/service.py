@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.db import utcnow
 from parley.events import notifications
 from parley.events.busy import busy_spans, merge_spans
+from parley.events.calendar_lock import lock_calendar
 from parley.events.errors import (
     EventNotFound,
     NoEventAccess,
     NotEventCreator,
-    UnsupportedEventFeature,
 )
 from parley.events.invites import (
     InviteOutcome,
@@ -52,6 +52,7 @@ from parley.events.timing import (
 from parley.rooms import service as rooms_service
 from parley.rooms.models import Room
 from parley.rooms.schemas import PostRoomsBody
+from parley.streaming import service as streaming_service
 
 __all__ = [
     "InviteOutcome",
@@ -92,16 +93,6 @@ def register_deleting_hook(hook: DeletingHook) -> None:
 
 def _moment(value: DateTimeTZ | None) -> Moment | None:
     return None if value is None else Moment(value.datetime, value.timezone)
-
-
-def _reject_unsupported(streaming_targets: list[object]) -> None:
-    # Streaming targets come with their own issue (#7).
-    if streaming_targets:
-        raise UnsupportedEventFeature.for_field(
-            "streaming_targets",
-            "invalid_value",
-            "Streaming targets are not available on this server",
-        )
 
 
 async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
@@ -160,7 +151,7 @@ async def create_event(
     session: AsyncSession, *, creator_id: uuid.UUID, data: PostEventsBody
 ) -> Event:
     """A new event with its own room, owned by the creator. Usable by other domains."""
-    _reject_unsupported(list(data.streaming_targets))
+    await lock_calendar(session, creator_id)
     timing = resolve_timing(
         is_time_independent=data.is_time_independent,
         is_all_day=data.is_all_day,
@@ -172,6 +163,10 @@ async def create_event(
         session,
         owner_id=creator_id,
         data=PostRoomsBody(password=data.password, waiting_room=data.waiting_room),
+    )
+    # A new event has no invitees yet, so there is nobody to mail about targets.
+    await streaming_service.create_targets(
+        session, room, data.streaming_targets, suppress_email=True
     )
     now = utcnow()
     event = Event(
@@ -261,6 +256,7 @@ async def update_event(
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         return None
+    await lock_calendar(session, event.created_by_id)
     old = stored_timing(event)
     timing = _merged_timing(event, changes, data)
     for name in ("title", "description", "is_adhoc"):
