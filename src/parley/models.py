@@ -16,6 +16,7 @@ from parley.events.models import (
 from parley.invites.models import Invite
 from parley.reservations.models import Reservation
 from parley.rooms.models import Room
+from parley.shared_folders.models import EventSharedFolder
 from parley.sip.models import SipConfig
 from parley.streaming.models import RoomStreamingTarget
 from parley.users.models import User
@@ -33,6 +34,7 @@ __all__ = [
     "EventException",
     "EventFavorite",
     "EventInvite",
+    "EventSharedFolder",
     "Invite",
     "Reservation",
     "Room",
