@@ -104,7 +104,7 @@ async def _must_wait(ctx: Context) -> bool:
 
 async def _enter_waiting_room(ctx: Context) -> None:
     await ctx.subscribe()
-    # The waiting room takes a seat: the limit is checked here, not on entry.
+    # The waiting room takes a seat: checked here, not again on enter_room.
     if not await ctx.state.enter_waiting_room(
         ctx.room_id, ctx.participant_id, ctx.stored, limit=_participant_limit(ctx)
     ):
