@@ -32,7 +32,7 @@ from parley.health import router as health_router
 from parley.invites.router import router as invites_router
 from parley.middleware import RequestIdMiddleware
 from parley.openapi import install_openapi
-from parley.ratelimit import InMemoryFailureLimiter
+from parley.ratelimit import DialInLimits, create_failure_limiter
 from parley.recording.router import router as recording_router
 from parley.reservations.router import router as reservations_router
 from parley.rooms.router import router as rooms_router
@@ -134,11 +134,16 @@ def create_app(
         hub = SignalingHub.from_settings(settings, state=signaling_state)
         await hub.start()
         app.state.signaling = hub
+        # Shared by the dial-in surfaces (conference mapper, call-in): parley.ratelimit.
+        app.state.failure_limiter = create_failure_limiter(
+            settings.redis_url, key_prefix=settings.redis_key_prefix
+        )
         try:
             yield
         finally:
             # Sessions first (1001, `left` to the others), while the state still works.
             await hub.aclose()
+            await app.state.failure_limiter.aclose()
             await verifier.aclose()
             if owned_database:
                 await app.state.database.dispose()
@@ -153,11 +158,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.local_issuer = local_issuer
-    # Shared by the dial-in surfaces (conference mapper, call-in): parley.ratelimit.
-    app.state.failure_limiter = InMemoryFailureLimiter(
-        max_failures=settings.brute_force_max_failures,
-        window_seconds=settings.brute_force_window_seconds,
-    )
+    app.state.dial_in_limits = DialInLimits.from_settings(settings)
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(RequestIdMiddleware)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.db import utcnow
 from parley.errors import BadRequest, ValidationFailed
 from parley.events import notifications
+from parley.events.calendar_lock import lock_calendar
 from parley.events.errors import InstanceNotFound
 from parley.events.invites import insert_once
 from parley.events.models import Event, EventException
@@ -201,6 +202,7 @@ async def patch_instance(
     changes = data.model_dump(exclude_unset=True)
     if not any(value is not None for value in changes.values()):
         return None
+    await lock_calendar(session, event.created_by_id)
     now = utcnow()
     if exception is None:
         exception = await _new_exception(session, event, original, actor_id, now)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from parley.events import notifications
+from parley.events.calendar_lock import lock_calendar
 from parley.events.errors import EventInviteNotFound, NotEventCreator
 from parley.events.models import Event, EventEmailInvite, EventInvite
 from parley.events.notifications import Recipient
@@ -347,6 +348,8 @@ async def answer_invite(
 ) -> None:
     """Accept or decline the caller's own invite; 404 when they have none."""
     invite = await _user_invite_or_raise(session, event, user_id)
+    if status == "accepted":
+        await lock_calendar(session, user_id)  # the event becomes busy time
     invite.status = status
     await session.flush()
 
