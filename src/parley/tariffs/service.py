@@ -5,8 +5,8 @@ the settings; the functions below read it. Other domains call:
 
 - `room_participant_limit(session, room)` / `room_time_limit_secs(session, room)`
   when someone joins (signaling),
-- `require_feature(session, room, "call_in")` before call-in (403
-  `feature_disabled_by_tariff`),
+- `require_feature(session, room, "call_in")` before call-in and SIP configs (403
+  `feature_disabled_by_tariff`; `require_user_feature` for a room being created),
 - `max_storage(session, user_id)` before storing an asset.
 """
 
@@ -96,10 +96,20 @@ async def require_feature(session: AsyncSession, room: Room, feature: str) -> No
 
     `feature` is a feature id (`core::call_in`) or a core feature's name (`call_in`).
     """
-    tariff = await tariff_for_room(session, room)
+    _require(await tariff_for_room(session, room), feature, "The room owner's")
+
+
+async def require_user_feature(
+    session: AsyncSession, user_id: uuid.UUID, feature: str
+) -> None:
+    """Like `require_feature`, for the user's own tariff (before they own the room)."""
+    _require(await tariff_for_user(session, user_id), feature, "Your")
+
+
+def _require(tariff: Tariff, feature: str, whose: str) -> None:
     if tariff.is_feature_disabled(feature):
         raise FeatureDisabledByTariff(
-            f"The room owner's tariff does not include {feature_id(feature)}"
+            f"{whose} tariff does not include {feature_id(feature)}"
         )
 
 

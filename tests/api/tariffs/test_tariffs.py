@@ -37,17 +37,27 @@ BASIC = {
         "room_participant_limit": 5,
         "room_time_limit_secs": 1800,
     },
-    "enabled_modules": ["core"],
+    "enabled_modules": ["chat", "core", "echo", "moderation"],
     "disabled_features": ["core::call_in"],
-    "modules": {"core": {"features": []}},
+    "modules": {
+        "chat": {"features": []},
+        "core": {"features": []},
+        "echo": {"features": []},
+        "moderation": {"features": []},
+    },
 }
 PREMIUM = {
     "id": str(tariff_id("Premium")),
     "name": "Premium",
     "quotas": {"room_participant_limit": 100},
-    "enabled_modules": ["core"],
+    "enabled_modules": ["chat", "core", "echo", "moderation"],
     "disabled_features": [],
-    "modules": {"core": {"features": ["call_in"]}},
+    "modules": {
+        "chat": {"features": []},
+        "core": {"features": ["call_in"]},
+        "echo": {"features": []},
+        "moderation": {"features": []},
+    },
 }
 
 
@@ -77,9 +87,14 @@ async def test_builtin_default_tariff(
         "id": str(tariff_id("OpenTalkDefaultTariff")),
         "name": "OpenTalkDefaultTariff",
         "quotas": {},
-        "enabled_modules": ["core"],
+        "enabled_modules": ["chat", "core", "echo", "moderation"],
         "disabled_features": [],
-        "modules": {"core": {"features": ["call_in"]}},
+        "modules": {
+            "chat": {"features": []},
+            "core": {"features": ["call_in"]},
+            "echo": {"features": []},
+            "moderation": {"features": []},
+        },
     }
 
 
