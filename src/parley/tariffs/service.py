@@ -3,8 +3,8 @@
 The catalogue is process configuration, installed by `create_app` (and the CLI) from
 the settings; the functions below read it. Other domains call:
 
-- `room_participant_limit(session, room)` / `room_time_limit_secs(session, room)`
-  when someone joins (signaling),
+- `tariff_for_room(session, room)` when someone connects (signaling reads the
+  `room_participant_limit` and `room_time_limit_secs` quotas from it),
 - `require_feature(session, room, "call_in")` before call-in and SIP configs (403
   `feature_disabled_by_tariff`; `require_user_feature` for a room being created),
 - `max_storage(session, user_id)` before storing an asset.
@@ -23,8 +23,6 @@ from parley.errors import Forbidden, NotFound
 from parley.rooms.models import Room
 from parley.tariffs.config import (
     MAX_STORAGE,
-    ROOM_PARTICIPANT_LIMIT,
-    ROOM_TIME_LIMIT_SECS,
     Tariff,
     TariffCatalogue,
     feature_id,
@@ -74,16 +72,6 @@ async def tariff_for_user(session: AsyncSession, user_id: uuid.UUID) -> Tariff:
 async def tariff_for_room(session: AsyncSession, room: Room) -> Tariff:
     """A room runs on its creator's tariff (notes 8.5)."""
     return await tariff_for_user(session, room.created_by_id)
-
-
-async def room_participant_limit(session: AsyncSession, room: Room) -> int | None:
-    """How many may be in the room at once; None means unlimited."""
-    return (await tariff_for_room(session, room)).quota(ROOM_PARTICIPANT_LIMIT)
-
-
-async def room_time_limit_secs(session: AsyncSession, room: Room) -> int | None:
-    """How long a session in the room may last; None means unlimited."""
-    return (await tariff_for_room(session, room)).quota(ROOM_TIME_LIMIT_SECS)
 
 
 async def max_storage(session: AsyncSession, user_id: uuid.UUID) -> int | None:
