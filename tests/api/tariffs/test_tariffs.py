@@ -184,8 +184,9 @@ async def test_enforcement_helpers_for_signaling_and_call_in(
     room_id = uuid.UUID(str(room["id"]))
     async with database.sessionmaker() as session:
         loaded = await rooms_service.get_room_or_raise(session, room_id)
-        assert await tariffs_service.room_participant_limit(session, loaded) == 5
-        assert await tariffs_service.room_time_limit_secs(session, loaded) == 1800
+        tariff = await tariffs_service.tariff_for_room(session, loaded)
+        assert tariff.quota("room_participant_limit") == 5
+        assert tariff.quota("room_time_limit_secs") == 1800
         with pytest.raises(tariffs_service.FeatureDisabledByTariff) as denied:
             await tariffs_service.require_feature(session, loaded, "call_in")
         assert denied.value.status_code == 403
@@ -197,6 +198,7 @@ async def test_enforcement_helpers_for_signaling_and_call_in(
     await assign(database, "alice@example.com", "Premium")
     async with database.sessionmaker() as session:
         loaded = await rooms_service.get_room_or_raise(session, room_id)
-        assert await tariffs_service.room_participant_limit(session, loaded) == 100
-        assert await tariffs_service.room_time_limit_secs(session, loaded) is None
+        tariff = await tariffs_service.tariff_for_room(session, loaded)
+        assert tariff.quota("room_participant_limit") == 100
+        assert tariff.quota("room_time_limit_secs") is None
         await tariffs_service.require_feature(session, loaded, "core::call_in")
