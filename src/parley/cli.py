@@ -97,7 +97,7 @@ def _openapi(args: argparse.Namespace, settings: Settings) -> int:
     from parley.openapi import render
 
     # An external issuer keeps the document free of the local issuer's key handling.
-    document = render(create_app(Settings(oidc_issuer="http://issuer.invalid")))  # type: ignore[arg-type]
+    document = render(create_app(Settings(oidc_issuer="http://issuer.invalid")))
     path = Path(args.output)
     if args.check:
         if not path.exists() or path.read_text() != document:
