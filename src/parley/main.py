@@ -22,6 +22,8 @@ from parley.auth.router import router as auth_router
 from parley.auth.verifier import TokenVerifier
 from parley.booking.page import router as booking_page_router
 from parley.booking.router import router as booking_router
+from parley.calendar import ics as calendar_ics
+from parley.calendar.router import router as calendar_router
 from parley.compat.jitsi.router import jitsi_router
 from parley.config import Settings, get_settings
 from parley.db import Database, create_engine
@@ -36,6 +38,8 @@ from parley.ratelimit import DialInLimits, create_failure_limiter
 from parley.recording.router import router as recording_router
 from parley.reservations.router import router as reservations_router
 from parley.rooms.router import router as rooms_router
+from parley.shared_folders.registry import configure_provider
+from parley.shared_folders.router import router as shared_folders_router
 from parley.signaling.hub import SignalingHub
 from parley.signaling.router import router as signaling_router
 from parley.signaling.router import websocket_router as signaling_websocket_router
@@ -70,7 +74,9 @@ def api_v1_router() -> APIRouter:
         recording_router,
         events_router,
         event_invites_router,
+        shared_folders_router,
         booking_router,
+        calendar_router,
         signaling_router,
         sip_router,
         turn_router,
@@ -106,7 +112,9 @@ def create_app(
         else None
     )
     tariffs_service.install_catalogue(TariffCatalogue.from_settings(settings))
+    calendar_ics.configure(base_url=settings.base_url)
     asset_storage = configure_storage(settings)
+    configure_provider(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -3,6 +3,7 @@
 from parley.apikeys.models import ApiKey
 from parley.assets.models import Asset
 from parley.booking.models import Booking, BookingProfile
+from parley.calendar.models import CalendarFeed
 from parley.compat.jitsi.models import ConferenceMapping
 from parley.db import Base
 from parley.events.models import (
@@ -15,6 +16,7 @@ from parley.events.models import (
 from parley.invites.models import Invite
 from parley.reservations.models import Reservation
 from parley.rooms.models import Room
+from parley.shared_folders.models import EventSharedFolder
 from parley.sip.models import SipConfig
 from parley.streaming.models import RoomStreamingTarget
 from parley.users.models import User
@@ -25,12 +27,14 @@ __all__ = [
     "Base",
     "Booking",
     "BookingProfile",
+    "CalendarFeed",
     "ConferenceMapping",
     "Event",
     "EventEmailInvite",
     "EventException",
     "EventFavorite",
     "EventInvite",
+    "EventSharedFolder",
     "Invite",
     "Reservation",
     "Room",

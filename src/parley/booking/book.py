@@ -28,6 +28,7 @@ from parley.events import service as events_service
 from parley.events.calendar_lock import lock_calendar
 from parley.events.models import Event
 from parley.events.schemas import DateTimeTZ, PostEventsBody
+from parley.rooms import links as rooms_links
 
 _TITLE_LENGTH = 255
 _DESCRIPTION_LENGTH = 4096
@@ -94,7 +95,7 @@ def _event_body(
 
 def room_link(public_url: str, event: Event) -> str:
     """Where participants join the event's Parley room."""
-    return f"{public_url}/room/{event.room_id}"
+    return rooms_links.room_link(public_url, event.room_id)
 
 
 def _with_conference_link(description: str, link: str) -> str:

@@ -34,6 +34,7 @@ from parley.events.recurrence import (
     parse_instance_id,
 )
 from parley.events.schemas import PatchEventInstance
+from parley.events.sequence import bump_sequence
 from parley.events.service import (
     ensure_creator,
     notify_update,
@@ -217,6 +218,7 @@ async def patch_instance(
     )
     await session.flush()
     await refresh_listing_keys(session, event)
+    await bump_sequence(session, event)
     if notify:
         await notify_update(
             session,
