@@ -29,4 +29,4 @@ openapi: $(STAMP)
 	$(BIN)/parley openapi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.events.errors import EventNotFound
@@ -108,17 +108,17 @@ async def _exceptions_for(
     return found
 
 
-def _exception_prefilter(window: Window, longest: timedelta) -> object:
+def _exception_prefilter(window: Window, longest: timedelta) -> ColumnElement[bool]:
     """A superset of the exceptions touching the window, narrowed in Python after."""
     lo = window.start - longest - _SLACK if window.start is not None else None
     hi = window.end + _SLACK if window.end is not None else None
 
-    def between(column: object) -> object:
-        parts = []
+    def between(column: SQLColumnExpression[datetime]) -> ColumnElement[bool]:
+        parts: list[ColumnElement[bool]] = []
         if lo is not None:
-            parts.append(column >= lo)  # type: ignore[operator]
+            parts.append(column >= lo)
         if hi is not None:
-            parts.append(column < hi)  # type: ignore[operator]
+            parts.append(column < hi)
         return and_(*parts)
 
     moved = and_(

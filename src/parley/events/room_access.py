@@ -51,7 +51,7 @@ async def event_ids_of_rooms(
     rows = await session.execute(
         select(Event.room_id, Event.id).where(Event.room_id.in_(list(room_ids)))
     )
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(rows.all())
 
 
 def _invite_code(token: str) -> uuid.UUID | None:

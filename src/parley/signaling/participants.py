@@ -65,8 +65,11 @@ def control_data(state: Mapping[str, JsonValue]) -> ControlData:
 
 
 def kind_of(state: Mapping[str, JsonValue]) -> ParticipationKind | None:
+    raw = state.get("participation_kind")
+    if not isinstance(raw, str):
+        return None
     try:
-        return ParticipationKind(state.get("participation_kind"))
+        return ParticipationKind(raw)
     except ValueError:
         return None
 

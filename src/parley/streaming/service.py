@@ -65,7 +65,7 @@ def read_targets(
     return [read_target(target, with_key=with_key) for target in targets]
 
 
-def _targets_of(room: Room) -> Select[tuple[RoomStreamingTarget]]:
+def _targets_of(room: Room) -> Select[RoomStreamingTarget]:
     return (
         select(RoomStreamingTarget)
         .where(RoomStreamingTarget.room_id == room.id)

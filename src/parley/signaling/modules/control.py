@@ -235,7 +235,10 @@ async def set_hand(ctx: Context, *, up: bool) -> None:
     if up and await ctx.state.get_room_flag(ctx.room_id, flag) is False:
         await error(ctx, Code.RAISE_HANDS_DISABLED)
         return
-    changes = {"hand_is_up": up, "hand_updated_at": format_timestamp(utc_now())}
+    changes: dict[str, bool | str] = {
+        "hand_is_up": up,
+        "hand_updated_at": format_timestamp(utc_now()),
+    }
     await ctx.state.update_participant(ctx.room_id, ctx.participant_id, changes)
     await ctx.send(ev.HandRaised() if up else ev.HandLowered())
     await publish_update(ctx, ctx.participant_id)

@@ -24,6 +24,9 @@ async def publish_update(ctx: Context, target: uuid.UUID) -> None:
 
 async def lower_hand_of(ctx: Context, target: uuid.UUID) -> None:
     """Lower ``target``'s hand in the stored state and tell the others."""
-    changes = {"hand_is_up": False, "hand_updated_at": format_timestamp(utc_now())}
+    changes: dict[str, bool | str] = {
+        "hand_is_up": False,
+        "hand_updated_at": format_timestamp(utc_now()),
+    }
     if await ctx.state.update_participant(ctx.room_id, target, changes):
         await publish_update(ctx, target)

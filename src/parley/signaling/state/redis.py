@@ -55,7 +55,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Final, ParamSpec, TypeVar
 from uuid import UUID
@@ -141,8 +141,23 @@ def _flatten(state: Mapping[str, JsonValue]) -> list[str]:
     return [item for key, value in state.items() for item in (key, json.dumps(value))]
 
 
-def _decode_state(encoded: Mapping[str, str]) -> JsonObject:
-    return {key: json.loads(value) for key, value in encoded.items()}
+def _text(value: object) -> str:
+    """A reply value as text.
+
+    redis-py types replies as ``bytes | str``; every client here is created
+    with ``decode_responses=True``, so they are always ``str``.
+    """
+    if not isinstance(value, str):
+        raise TypeError(f"undecoded Redis reply: {type(value).__name__}")
+    return value
+
+
+def _texts(values: Iterable[object]) -> list[str]:
+    return [_text(value) for value in values]
+
+
+def _decode_state(encoded: Mapping[bytes | str, bytes | str]) -> JsonObject:
+    return {_text(key): json.loads(value) for key, value in encoded.items()}
 
 
 def _limit_args(limit: ParticipantLimit | None) -> list[str]:
@@ -152,8 +167,8 @@ def _limit_args(limit: ParticipantLimit | None) -> list[str]:
     return [str(limit.limit), "1" if limit.waived_without_moderator else "0"]
 
 
-def _flag_value(raw: str | None) -> bool | None:
-    return None if raw is None else raw == "1"
+def _flag_value(raw: bytes | str | None) -> bool | None:
+    return None if raw is None else _text(raw) == "1"
 
 
 class _Keys:
@@ -382,7 +397,9 @@ class RedisSignalingState(SignalingState):
         ):
             return 0
         try:
-            instances = sorted(await self._client.smembers(self._keys.instances))
+            instances = sorted(
+                _texts(await self._client.smembers(self._keys.instances))
+            )
             others = [i for i in instances if i != self._instance_id]
             if not others:
                 return 0
@@ -621,8 +638,8 @@ class RedisSignalingState(SignalingState):
 
     @_unavailable_on_failure
     async def list_participants(self, room_id: UUID) -> dict[UUID, JsonObject]:
-        pids: list[str] = await self._client.zrange(
-            self._keys.room(room_id, "participants"), 0, -1
+        pids = _texts(
+            await self._client.zrange(self._keys.room(room_id, "participants"), 0, -1)
         )
         if not pids:
             return {}
@@ -757,7 +774,8 @@ class RedisSignalingState(SignalingState):
             pipe.hsetnx(key, flag, "1" if value else "0")
             pipe.hget(key, flag)
             _, effective = await pipe.execute()
-        return effective == "1"
+        # Never None: HSETNX has just set the flag if it was absent.
+        return _flag_value(effective) is True
 
     @_unavailable_on_failure
     async def ban_user(self, room_id: UUID, user_id: UUID) -> None:
@@ -784,9 +802,7 @@ class RedisSignalingState(SignalingState):
 
     @_unavailable_on_failure
     async def get_chat_history(self, room_id: UUID) -> list[StoredMessage]:
-        raw: list[str] = await self._client.lrange(
-            self._keys.room(room_id, "chat"), 0, -1
-        )
+        raw = await self._client.lrange(self._keys.room(room_id, "chat"), 0, -1)
         return [StoredMessage.model_validate_json(item) for item in raw]
 
     @_unavailable_on_failure
@@ -811,9 +827,7 @@ class RedisSignalingState(SignalingState):
     async def get_private_chat_history(
         self, room_id: UUID, participant_id: UUID
     ) -> list[StoredMessage]:
-        raw: list[str] = await self._client.lrange(
-            self._keys.room(room_id, "private_chat"), 0, -1
-        )
+        raw = await self._client.lrange(self._keys.room(room_id, "private_chat"), 0, -1)
         messages = (StoredMessage.model_validate_json(item) for item in raw)
         pid = str(participant_id)
         return [m for m in messages if m.source == participant_id or m.target == pid]

@@ -170,7 +170,8 @@ class PubSubHub:
             if self._pubsub is pubsub:
                 self._pubsub = None
                 self._reader = None
-            await pubsub.aclose()
+            # redis-py 8.1 leaves PubSub.aclose unannotated.
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     def _handle(self, message: Mapping[str, Any]) -> None:
         kind = message["type"]
@@ -208,4 +209,5 @@ class PubSubHub:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
         if pubsub is not None:
-            await pubsub.aclose()
+            # redis-py 8.1 leaves PubSub.aclose unannotated.
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
