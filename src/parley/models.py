@@ -13,6 +13,7 @@ from parley.events.models import (
     EventInvite,
 )
 from parley.invites.models import Invite
+from parley.mail.models import OutboxMail
 from parley.reservations.models import Reservation
 from parley.rooms.models import Room
 from parley.sip.models import SipConfig
@@ -32,6 +33,7 @@ __all__ = [
     "EventFavorite",
     "EventInvite",
     "Invite",
+    "OutboxMail",
     "Reservation",
     "Room",
     "RoomStreamingTarget",

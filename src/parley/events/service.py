@@ -51,6 +51,7 @@ from parley.events.timing import (
 from parley.rooms import service as rooms_service
 from parley.rooms.models import Room
 from parley.rooms.schemas import PostRoomsBody
+from parley.streaming import service as streaming_service
 
 __all__ = [
     "InviteOutcome",
@@ -356,6 +357,25 @@ async def invitee_may_access_room(
 
 
 rooms_service.register_access_check(invitee_may_access_room)
+
+
+async def streaming_targets_changed(
+    session: AsyncSession, room: Room, suppress_email: bool
+) -> None:
+    """Streaming listener: the targets of an event's room are part of the event."""
+    if suppress_email:
+        return
+    event = await session.scalar(select(Event).where(Event.room_id == room.id))
+    if event is not None:
+        await notify_update(
+            session,
+            event,
+            actor_id=room.created_by_id,
+            change=notifications.EventChange(fields=frozenset({"streaming_targets"})),
+        )
+
+
+streaming_service.register_change_listener(streaming_targets_changed)
 
 
 # ---- busy time ---------------------------------------------------------------
