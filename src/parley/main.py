@@ -22,6 +22,7 @@ from parley.auth.router import router as auth_router
 from parley.auth.verifier import TokenVerifier
 from parley.booking.page import router as booking_page_router
 from parley.booking.router import router as booking_router
+from parley.calendar import ics as calendar_ics
 from parley.compat.jitsi.router import jitsi_router
 from parley.config import Settings, get_settings
 from parley.db import Database, create_engine
@@ -120,6 +121,7 @@ def create_app(
         else None
     )
     tariffs_service.install_catalogue(TariffCatalogue.from_settings(settings))
+    calendar_ics.configure(base_url=settings.base_url)
     asset_storage = configure_storage(settings)
     mail_notify.configure(settings)
 

@@ -3,6 +3,7 @@
 from parley.apikeys.models import ApiKey
 from parley.assets.models import Asset
 from parley.booking.models import Booking, BookingProfile
+from parley.calendar.models import CalendarFeed
 from parley.compat.jitsi.models import ConferenceMapping
 from parley.db import Base
 from parley.events.models import (
@@ -26,6 +27,7 @@ __all__ = [
     "Base",
     "Booking",
     "BookingProfile",
+    "CalendarFeed",
     "ConferenceMapping",
     "Event",
     "EventEmailInvite",

@@ -30,7 +30,7 @@ from parley.errors import FieldError, ValidationFailed
 from parley.events import service as events_service
 from parley.events.models import Event
 from parley.events.schemas import DateTimeTZ, PostEventsBody
-from parley.rooms import service as rooms_service
+from parley.rooms import links as rooms_links
 
 # pg_advisory_xact_lock(int, int): the first key names the lock's purpose so it
 # cannot collide with other advisory locks (the 64-bit key space is separate).
@@ -111,7 +111,7 @@ def _event_body(
 
 def room_link(public_url: str, event: Event) -> str:
     """Where participants join the event's Parley room."""
-    return rooms_service.room_url(public_url, event.room_id)
+    return rooms_links.room_link(public_url, event.room_id)
 
 
 def _with_conference_link(description: str, link: str) -> str:

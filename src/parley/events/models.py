@@ -68,6 +68,8 @@ class Event(IdMixin, Base):
     # RFC 5545 lines joined by newlines; None for single events.
     recurrence_pattern: Mapped[str | None] = mapped_column(Text, default=None)
     is_adhoc: Mapped[bool] = mapped_column(default=False)
+    # iCalendar SEQUENCE (RFC 5546 2.1.4): grows with every change attendees see.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     # Listing keys: earliest start and latest end of the whole series including
     # moved exceptions (last_end None = open-ended), and the span class.
     first_start: Mapped[datetime | None] = mapped_column(default=None)

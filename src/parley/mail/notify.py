@@ -14,6 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.calendar.ics import MEDIA_TYPE as ICS_MEDIA_TYPE
+from parley.calendar.ics import Method, build_event_ics
 from parley.config import Settings
 from parley.events import notifications
 from parley.events.models import Event, EventException
@@ -22,7 +24,7 @@ from parley.events.occurrences import apply_exception, stored_timing
 from parley.mail import outbox
 from parley.mail.outbox import Attachment, RenderedMail
 from parley.mail.render import MailContext, Occasion, render
-from parley.rooms import service as rooms_service
+from parley.rooms.links import room_link
 from parley.users import service as users_service
 
 logger = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ def configure(settings: Settings) -> None:
     _config = MailConfig(enabled=settings.mail_enabled, public_url=settings.base_url)
 
 
-def method_of(kind: NotificationKind) -> str:
+def method_of(kind: NotificationKind) -> Method:
     """The iTIP method of the attachment: a withdrawn invite or deleted event cancels."""
     return "CANCEL" if kind in ("uninvited", "deleted") else "REQUEST"
 
@@ -94,8 +96,16 @@ def _unique(recipients: tuple[Recipient, ...]) -> list[Recipient]:
 
 async def _ics_attachment(
     session: AsyncSession, notification: Notification
-) -> Attachment | None:
-    return None
+) -> Attachment:
+    """The iTIP attachment: the event, or its cancellation for the uninvited."""
+    method = method_of(notification.kind)
+    attendees = None
+    if notification.kind == "uninvited":
+        attendees = [recipient.email for recipient in notification.recipients]
+    data = await build_event_ics(
+        session, notification.event, method=method, attendees=attendees
+    )
+    return Attachment(ICS_FILENAME, f"{ICS_MEDIA_TYPE}; method={method}", data)
 
 
 async def _context(
@@ -120,7 +130,7 @@ async def _context(
         actor=actor_name,
         when=when,
         repeats=timing.pattern,
-        room_url=rooms_service.room_url(_config.public_url, event.room_id),
+        room_url=room_link(_config.public_url, event.room_id),
     )
     change = notification.change
     if kind == "updated" and change is not None and change.instance_start:

@@ -43,11 +43,6 @@ def register_delete_hook(hook: RoomDeleteHook) -> None:
         _delete_hooks.append(hook)
 
 
-def room_url(public_url: str, room_id: uuid.UUID) -> str:
-    """Where participants join the room (mails and booked events link it)."""
-    return f"{public_url}/room/{room_id}"
-
-
 async def get_room(session: AsyncSession, room_id: uuid.UUID) -> Room | None:
     return await session.get(Room, room_id)
 

@@ -1,0 +1,1 @@
+"""Events as iCalendar: .ics downloads, iTIP attachments and per-user feeds."""
