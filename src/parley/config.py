@@ -307,7 +307,8 @@ def parse_mail_address(value: str) -> tuple[str, str]:
         raise ValueError("must be one e-mail address")
     name, address = addresses[0]
     try:
-        validate_email(address, check_deliverability=False)
+        # Internal domains are fine: only the syntax is checked.
+        validate_email(address, check_deliverability=False, globally_deliverable=False)
     except EmailNotValidError:
         raise ValueError("must be an e-mail address, optionally with a name") from None
     return name, address

@@ -112,7 +112,7 @@ def _detail_rows(context: MailContext) -> list[tuple[str, str, bool]]:
                 ("Moved to", format_occasion(context.occurrence_moved_to), False)
             )
     when = format_occasion(context.when) if context.when else "No fixed time"
-    rows.append(("Series" if context.repeats else "When", when, False))
+    rows.append(("First" if context.repeats else "When", when, False))
     rows.extend(("Repeats", line, False) for line in context.repeats)
     cancelled = context.kind in ("uninvited", "deleted")
     if context.room_url and not cancelled:

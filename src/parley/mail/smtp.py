@@ -34,20 +34,19 @@ class Delivery:
 SENT = Delivery("sent")
 
 
-def build_message(mail: OutboxMail, sender: str) -> EmailMessage:
+def build_message(mail: OutboxMail, sender: Address) -> EmailMessage:
     """The MIME message of an outbox row: text and HTML alternatives, attachment.
 
     An iCalendar attachment is also offered as a third alternative, as calendar
     services send invitations: Outlook and Gmail read that part, others the file.
     """
-    name, address = parse_mail_address(sender)
     message = EmailMessage()
-    message["From"] = Address(display_name=name, addr_spec=address)
+    message["From"] = sender
     message["To"] = mail.recipient
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(mail.created_at)
     # Stable across retries, so a mail delivered twice is recognisably one mail.
-    message["Message-ID"] = f"<{mail.id}@{address.rpartition('@')[2]}>"
+    message["Message-ID"] = f"<{mail.id}@{sender.domain}>"
     message.set_content(mail.text_body)
     message.add_alternative(mail.html_body, subtype="html")
     if mail.attachment is not None:
@@ -76,7 +75,8 @@ class SmtpSender:
         if settings.smtp_host is None or settings.smtp_from is None:
             raise ValueError("SMTP is not configured (PARLEY_SMTP_HOST, _FROM)")
         self._settings = settings
-        self._sender = settings.smtp_from
+        name, address = parse_mail_address(settings.smtp_from)
+        self._sender = Address(display_name=name, addr_spec=address)
 
     def _client(self) -> aiosmtplib.SMTP:
         settings = self._settings
@@ -102,9 +102,16 @@ class SmtpSender:
         try:
             for mail in mails:
                 try:
+                    message = build_message(mail, self._sender)
+                except Exception as exc:
+                    # Whatever is wrong with this row (an address the mail
+                    # library refuses), it will not get better: fail it alone.
+                    deliveries.append(Delivery("failed", _describe(exc)))
+                    continue
+                try:
                     if not client.is_connected:
                         await client.connect()
-                    await client.send_message(build_message(mail, self._sender))
+                    await client.send_message(message)
                     deliveries.append(SENT)
                 except aiosmtplib.SMTPRecipientsRefused as exc:
                     deliveries.append(_refused(exc.recipients))
