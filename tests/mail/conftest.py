@@ -14,7 +14,7 @@ import email.policy
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -27,13 +27,14 @@ from aiosmtpd.smtp import SMTP as SmtpProtocol
 from aiosmtpd.smtp import Envelope, Session
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.oidc_issuer import TestIssuer
 
 from parley.config import Settings
 from parley.db import Database
+from parley.mail import notify as mail_notify
 from parley.mail.models import OutboxMail
 from parley.main import create_app
 from parley.users.models import User
+from tests.oidc_issuer import TestIssuer
 
 DOMAIN = "mail.example.com"
 SENDER = f"Parley <parley@{DOMAIN}>"
@@ -169,13 +170,10 @@ async def live_database(engine: AsyncEngine) -> AsyncIterator[Database]:
     await _clean(database)
 
 
-OpenClient = Callable[..., Any]
-
-
 @pytest.fixture
 def open_instance(
-    mail_settings: Settings, live_database: Database
-) -> Callable[..., Any]:
+    settings: Settings, mail_settings: Settings, live_database: Database
+) -> Iterator[Callable[..., Any]]:
     """``async with open_instance(**settings) as http``: a running Parley instance."""
 
     @asynccontextmanager
@@ -193,7 +191,9 @@ def open_instance(
             ) as http:
                 yield http
 
-    return instance
+    yield instance
+    # Later tests' services, with or without an app, must not queue mail.
+    mail_notify.configure(settings)
 
 
 @pytest.fixture

@@ -8,10 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from tests.api.events.helpers import create_event, invite, me
-from tests.mail.conftest import DOMAIN, SmtpServer, user_headers
-from tests.mail.helpers import bodies, instance_starts, invitation, outbox
-from tests.oidc_issuer import TestIssuer
 
 from parley.config import Settings
 from parley.db import Database
@@ -22,6 +18,10 @@ from parley.rooms.models import Room
 from parley.streaming import service as streaming_service
 from parley.streaming.schemas import StreamingTargetBody
 from parley.users.models import User
+from tests.api.events.helpers import create_event, invite, me
+from tests.mail.conftest import DOMAIN, SmtpServer, user_headers
+from tests.mail.helpers import bodies, instance_starts, invitation, outbox
+from tests.oidc_issuer import TestIssuer
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEKLY = ["RRULE:FREQ=WEEKLY;COUNT=3"]
