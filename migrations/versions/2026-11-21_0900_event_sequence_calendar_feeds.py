@@ -27,17 +27,17 @@ def upgrade() -> None:
     op.create_table(
         "calendar_feeds",
         sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("selector", sa.String(length=32), nullable=False),
         sa.Column("secret_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],
             name=op.f("fk_calendar_feeds_user_id_users"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_feeds")),
-        sa.UniqueConstraint("user_id", name=op.f("uq_calendar_feeds_user_id")),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_calendar_feeds")),
+        sa.UniqueConstraint("selector", name=op.f("uq_calendar_feeds_selector")),
     )
 
 

@@ -78,9 +78,9 @@ class Settings(BaseSettings):
     default_tariff: Annotated[str, Field(min_length=1, max_length=255)] = (
         "OpenTalkDefaultTariff"
     )
-    call_in_max_failures_per_id: Annotated[int, Field(ge=1, le=1000)] = 5
-    call_in_max_failures_per_source: Annotated[int, Field(ge=1, le=100_000)] = 100
-    call_in_failure_window_seconds: Annotated[int, Field(ge=1, le=86_400)] = 900
+    dial_in_max_failures_per_id: Annotated[int, Field(ge=1, le=1000)] = 5
+    dial_in_max_failures_per_source: Annotated[int, Field(ge=1, le=100_000)] = 100
+    dial_in_failure_window_seconds: Annotated[int, Field(ge=1, le=86_400)] = 900
     ws_ping_interval_seconds: Annotated[float, Field(gt=0, le=300)] = 15.0
     ws_ping_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 20.0
     bench_endpoints: bool = False
@@ -93,8 +93,6 @@ class Settings(BaseSettings):
     jitsi_auth_token: SecretStr | None = None
     jitsi_adhoc_duration_seconds: Annotated[int, Field(ge=60, le=604_800)] = 21_600
     jitsi_dial_in_numbers: Annotated[list[DialInNumber], NoDecode] = []
-    brute_force_max_failures: Annotated[int, Field(ge=1, le=10_000)] = 10
-    brute_force_window_seconds: Annotated[int, Field(ge=1, le=86_400)] = 600
     booking_rate_limit_per_minute: Annotated[int, Field(ge=0, le=100_000)] = 60
     smtp_host: str | None = None
     smtp_port: Annotated[int, Field(ge=1, le=65535)] | None = None
@@ -107,6 +105,8 @@ class Settings(BaseSettings):
     mail_retry_base_seconds: Annotated[float, Field(gt=0, le=86_400)] = 30.0
     mail_retry_max_seconds: Annotated[float, Field(gt=0, le=604_800)] = 3600.0
     mail_poll_seconds: Annotated[float, Field(gt=0, le=3600)] = 15.0
+    calendar_feed_past_days: Annotated[int, Field(ge=0, le=3650)] = 90
+    calendar_feed_max_events: Annotated[int, Field(ge=1, le=10_000)] = 1000
 
     @field_validator("database_url")
     @classmethod

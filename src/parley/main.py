@@ -23,6 +23,7 @@ from parley.auth.verifier import TokenVerifier
 from parley.booking.page import router as booking_page_router
 from parley.booking.router import router as booking_router
 from parley.calendar import ics as calendar_ics
+from parley.calendar.router import router as calendar_router
 from parley.compat.jitsi.router import jitsi_router
 from parley.config import Settings, get_settings
 from parley.db import Database, create_engine
@@ -35,7 +36,7 @@ from parley.mail import notify as mail_notify
 from parley.mail.worker import MailWorker
 from parley.middleware import RequestIdMiddleware
 from parley.openapi import install_openapi
-from parley.ratelimit import InMemoryFailureLimiter
+from parley.ratelimit import DialInLimits, create_failure_limiter
 from parley.recording.router import router as recording_router
 from parley.reservations.router import router as reservations_router
 from parley.rooms.router import router as rooms_router
@@ -74,6 +75,7 @@ def api_v1_router() -> APIRouter:
         events_router,
         event_invites_router,
         booking_router,
+        calendar_router,
         signaling_router,
         sip_router,
         turn_router,
@@ -151,6 +153,10 @@ def create_app(
         hub = SignalingHub.from_settings(settings, state=signaling_state)
         await hub.start()
         app.state.signaling = hub
+        # Shared by the dial-in surfaces (conference mapper, call-in): parley.ratelimit.
+        app.state.failure_limiter = create_failure_limiter(
+            settings.redis_url, key_prefix=settings.redis_key_prefix
+        )
         mail_worker = await _start_mail_worker(app.state.database, settings)
         try:
             yield
@@ -159,6 +165,7 @@ def create_app(
             await hub.aclose()
             if mail_worker is not None:
                 await mail_worker.aclose()
+            await app.state.failure_limiter.aclose()
             await verifier.aclose()
             if owned_database:
                 await app.state.database.dispose()
@@ -173,11 +180,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.local_issuer = local_issuer
-    # Shared by the dial-in surfaces (conference mapper, call-in): parley.ratelimit.
-    app.state.failure_limiter = InMemoryFailureLimiter(
-        max_failures=settings.brute_force_max_failures,
-        window_seconds=settings.brute_force_window_seconds,
-    )
+    app.state.dial_in_limits = DialInLimits.from_settings(settings)
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(RequestIdMiddleware)

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import icalendar
 
 from parley.config import Settings
 from parley.db import Database
@@ -108,7 +109,7 @@ async def test_updates_request_everyone_and_a_cancelled_occurrence_is_left_out(
     base = f"/v1/events/{event['id']}"
     await invite(http, organizer, event["id"], {"invitee": bob["id"]})
     await invite(http, organizer, event["id"], {"email": GUEST})
-    await smtp_server.wait_for(2)
+    invited = await smtp_server.wait_for(2)
 
     renamed = await http.patch(base, json={"title": "Review"}, headers=organizer)
     assert renamed.status_code == 200, renamed.text
@@ -123,6 +124,8 @@ async def test_updates_request_everyone_and_a_cancelled_occurrence_is_left_out(
     method, calendar = invitation(update)
     assert method == "REQUEST"
     assert instance_starts(calendar, *JANUARY) == weekly_at_nine()
+    # Calendar clients take the update only with a higher SEQUENCE.
+    assert sequence(calendar) > sequence(invitation(invited[0].message)[1])
 
     cancelled = await http.patch(
         f"{base}/instances/20300114T080000Z",
@@ -135,8 +138,10 @@ async def test_updates_request_everyone_and_a_cancelled_occurrence_is_left_out(
     assert occurrence["Subject"] == "Cancelled: Review on Monday, 14 January 2030"
     text, _ = bodies(occurrence)
     assert "Occurrence: Monday, 14 January 2030, 09:00\N{EN DASH}10:00" in text
-    method, calendar = invitation(occurrence)
+    method, occurrence_calendar = invitation(occurrence)
     assert method == "REQUEST"  # the series goes on without that occurrence
+    assert sequence(occurrence_calendar) > sequence(calendar)
+    calendar = occurrence_calendar
     first, _, third = weekly_at_nine()
     assert instance_starts(calendar, *JANUARY) == [first, third]
 
@@ -176,6 +181,10 @@ async def test_uninvited_get_a_cancel_and_deleting_cancels_for_everyone(
     method, calendar = invitation(received[3].message)
     assert method == "CANCEL"
     assert str(calendar.walk("VEVENT")[0]["STATUS"]) == "CANCELLED"
+
+
+def sequence(calendar: icalendar.Calendar) -> int:
+    return int(calendar.walk("VEVENT")[0]["SEQUENCE"])
 
 
 def _list(value: object) -> list[object]:
@@ -251,7 +260,28 @@ async def test_a_streaming_target_of_the_event_room_is_an_update(
     received = await smtp_server.wait_for(2)
     assert received[1].recipients == [GUEST]
     assert received[1].message["Subject"] == f"Updated: {TITLE}"
+    text, html = bodies(received[1].message)
+    assert "Live stream: https://watch.example.com/live" in text
+    assert '<a href="https://watch.example.com/live">' in html
+    assert "key" not in text  # the streaming key is the owner's secret
     assert invitation(received[1].message)[0] == "REQUEST"
+
+
+async def test_changing_only_what_no_mail_shows_mails_nobody(
+    http: httpx.AsyncClient,
+    organizer: dict[str, str],
+    smtp_server: SmtpServer,
+    live_database: Database,
+) -> None:
+    event = await planning(http, organizer)
+    await invite(http, organizer, event["id"], {"email": GUEST})
+    await smtp_server.wait_for(1)
+    for body in ({"password": "n3w"}, {"waiting_room": True}, {"is_adhoc": True}):
+        patched = await http.patch(
+            f"/v1/events/{event['id']}", json=body, headers=organizer
+        )
+        assert patched.status_code == 200, patched.text
+    assert [row.kind for row in await outbox(live_database)] == ["invited"]
 
 
 async def test_one_transaction_mails_each_invitee_once_with_the_final_state(

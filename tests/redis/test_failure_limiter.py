@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from state_helpers import delete_keys
 
-from parley.signaling.attempts import RedisFailureLimiter
+from parley.ratelimit import RedisFailureLimiter
 from parley.signaling.state import StateUnavailable
 
 

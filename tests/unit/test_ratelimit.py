@@ -1,10 +1,10 @@
-"""The in-memory failure limiter: fixed windows, Retry-After, bounded memory."""
+"""The in-memory failed-attempt limiter (the Redis one runs in tests/redis)."""
 
 from __future__ import annotations
 
 import pytest
 
-from parley.ratelimit import InMemoryFailureLimiter, TooManyAttempts, ensure_allowed
+from parley.ratelimit import MemoryFailureLimiter, TooManyAttempts, ensure_allowed
 
 
 class Clock:
@@ -15,82 +15,70 @@ class Clock:
         return self.now
 
 
-def limiter(clock: Clock, **overrides: float) -> InMemoryFailureLimiter:
-    options = {"max_failures": 3, "window_seconds": 60.0, **overrides}
-    return InMemoryFailureLimiter(
-        max_failures=int(options["max_failures"]),
-        window_seconds=options["window_seconds"],
-        clock=clock,
-    )
-
-
-async def test_blocks_after_max_failures_until_the_window_closes() -> None:
+async def test_a_key_is_blocked_after_max_failures_until_its_window_ends() -> None:
     clock = Clock()
-    failures = limiter(clock)
-    assert await failures.record_failure("k") is None
-    clock.now += 10
-    assert await failures.record_failure("k") is None
-    assert await failures.retry_after("k") is None
-    clock.now += 10
-    # The third failure (20 s into the 60 s window) blocks for the remaining 40 s.
-    assert await failures.record_failure("k") == 40
-    assert await failures.retry_after("k") == 40
-    clock.now += 39.5
-    assert await failures.retry_after("k") == 1
-    clock.now += 0.5
-    assert await failures.retry_after("k") is None
-    assert await failures.record_failure("k") is None
+    limiter = MemoryFailureLimiter(clock=clock)
+
+    counts = [await limiter.record_failure("k", window=60) for _ in range(3)]
+    assert counts == [1, 2, 3]
+    assert await limiter.blocked_for("k", max_failures=4) is None
+    assert await limiter.blocked_for("k", max_failures=3) == 60
+    clock.now += 59.2
+    assert await limiter.blocked_for("k", max_failures=3) == 1
+    clock.now += 0.8
+    assert await limiter.blocked_for("k", max_failures=3) is None
+    assert await limiter.record_failure("k", window=60) == 1
 
 
-async def test_keys_are_independent_and_reset_unblocks() -> None:
+async def test_the_window_opens_with_the_first_failure() -> None:
     clock = Clock()
-    failures = limiter(clock, max_failures=1)
-    assert await failures.record_failure("a") == 60
-    assert await failures.retry_after("b") is None
-    await failures.reset("a")
-    assert await failures.retry_after("a") is None
+    limiter = MemoryFailureLimiter(clock=clock)
+    await limiter.record_failure("k", window=10)
+    clock.now += 8
+    await limiter.record_failure("k", window=10)
+
+    assert await limiter.blocked_for("k", max_failures=2) == 2
 
 
-async def test_ensure_allowed_raises_429_with_retry_after() -> None:
+async def test_keys_are_independent_and_clear_forgets_one() -> None:
+    limiter = MemoryFailureLimiter(clock=Clock())
+    for key in ("a", "a", "b", "b"):
+        await limiter.record_failure(key, window=60)
+
+    await limiter.clear("a")
+
+    assert await limiter.blocked_for("a", max_failures=2) is None
+    assert await limiter.blocked_for("b", max_failures=2) == 60
+
+
+async def test_ensure_allowed_waits_for_the_longest_blocked_key() -> None:
     clock = Clock()
-    failures = limiter(clock, max_failures=1)
-    await ensure_allowed(failures, "k")
-    await failures.record_failure("k")
-    clock.now += 0.2
+    limiter = MemoryFailureLimiter(clock=clock)
+    await limiter.record_failure("short", window=10)
+    await limiter.record_failure("long", window=90)
+    await ensure_allowed(limiter, {"short": 2, "long": 2})
+
     with pytest.raises(TooManyAttempts) as raised:
-        await ensure_allowed(failures, "k")
+        await ensure_allowed(limiter, {"short": 1, "long": 1})
+
     assert raised.value.status_code == 429
-    assert raised.value.headers == {"Retry-After": "60"}
+    assert raised.value.headers == {"Retry-After": "90"}
     assert raised.value.body() == {
         "code": "too_many_attempts",
         "message": "Too many failed attempts, try again later",
     }
 
 
-async def test_memory_stays_bounded() -> None:
+async def test_memory_stays_bounded_and_expired_windows_go_first() -> None:
     clock = Clock()
-    failures = InMemoryFailureLimiter(
-        max_failures=1, window_seconds=60, max_keys=100, clock=clock
-    )
-    for number in range(1000):
-        await failures.record_failure(f"key-{number}")
-    assert len(failures._windows) <= 100
-    # The newest keys are the ones kept.
-    assert await failures.retry_after("key-999") == 60
-    assert await failures.retry_after("key-0") is None
-
-
-async def test_expired_windows_are_dropped_when_new_ones_open() -> None:
-    clock = Clock()
-    failures = limiter(clock)
+    limiter = MemoryFailureLimiter(max_keys=100, clock=clock)
     for number in range(50):
-        await failures.record_failure(f"old-{number}")
-    clock.now += 61
-    await failures.record_failure("new")
-    assert list(failures._windows) == ["new"]
+        await limiter.record_failure(f"old-{number}", window=10)
+    clock.now += 11
+    for number in range(1000):
+        await limiter.record_failure(f"key-{number}", window=60)
 
-
-@pytest.mark.parametrize(("max_failures", "window"), [(0, 60.0), (3, 0.0), (3, -1.0)])
-def test_rejects_nonsense_limits(max_failures: int, window: float) -> None:
-    with pytest.raises(ValueError, match="max_failures"):
-        InMemoryFailureLimiter(max_failures=max_failures, window_seconds=window)
+    assert len(limiter._counts) <= 100
+    # The newest keys are the ones kept.
+    assert await limiter.blocked_for("key-999", max_failures=1) == 60
+    assert await limiter.blocked_for("key-0", max_failures=1) is None

@@ -24,10 +24,11 @@ def test_defaults() -> None:
     assert settings.api_token_default_ttl_seconds == 86_400
     assert settings.api_token_max_ttl_seconds == 2_592_000
     assert settings.api_key_recheck_seconds == 10
-    assert (settings.brute_force_max_failures, settings.brute_force_window_seconds) == (
-        10,
-        600,
-    )
+    assert (
+        settings.dial_in_max_failures_per_source,
+        settings.dial_in_max_failures_per_id,
+        settings.dial_in_failure_window_seconds,
+    ) == (100, 5, 900)
     assert str(settings.api_token_key_path) == "data/api-token-signing-key.pem"
 
 
@@ -66,7 +67,11 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             "PARLEY_JITSI_DIAL",
         ),
         ("PARLEY_API_KEY_RECHECK_SECONDS", "-1", "PARLEY_API_KEY_RECHECK_SECONDS"),
-        ("PARLEY_BRUTE_FORCE_MAX_FAILURES", "0", "PARLEY_BRUTE_FORCE_MAX_FAILURES"),
+        (
+            "PARLEY_DIAL_IN_MAX_FAILURES_PER_SOURCE",
+            "0",
+            "PARLEY_DIAL_IN_MAX_FAILURES_PER_SOURCE",
+        ),
         ("PARLEY_API_TOKEN_DEFAULT_TTL_SECONDS", "9999999", "exceeds"),
     ],
 )

@@ -335,3 +335,30 @@ async def test_role_commands_before_join_are_not_yet_joined(api: Api) -> None:
     await peer.send("control", action="grant_moderator_role", target=str(room))
 
     assert (await peer.expect("control", "error"))["error"] == "not_yet_joined"
+
+
+async def test_event_invitees_join_in_the_role_their_invite_gives(api: Api) -> None:
+    owner = api.user("owner")
+    made_moderator, plain = api.user("mod"), api.user("plain")
+    created = await api.http.post(
+        "/v1/events",
+        json={"title": "Review", "description": "", "is_time_independent": True},
+        headers=owner,
+    )
+    assert created.status_code == 201, created.text
+    event = created.json()
+    for headers, role in ((made_moderator, "moderator"), (plain, "user")):
+        me = (await api.http.get("/v1/users/me", headers=headers)).json()
+        invited = await api.http.post(
+            f"/v1/events/{event['id']}/invites",
+            json={"invitee": me["id"], "role": role},
+            headers=owner,
+        )
+        assert invited.status_code == 201, invited.text
+    room_id = event["room"]["id"]
+
+    moderator = await api.connect((await api.start(made_moderator, room_id))["ticket"])
+    user = await api.connect((await api.start(plain, room_id))["ticket"])
+
+    assert (await moderator.join("Mo"))["role"] == "moderator"
+    assert (await user.join("Pat"))["role"] == "user"

@@ -1,19 +1,16 @@
 """Booking a meeting: re-check the slot under the owner's calendar lock, create the event.
 
 Never double-booked: the check "is this slot still free?" and the writes run
-while holding a per-owner lock, so two bookings of one owner are serialised
-and the second sees the first's event.  On PostgreSQL the lock is a
-transaction-scoped advisory lock; on SQLite every write transaction starts
-with BEGIN IMMEDIATE (``parley.db``), which already admits one writer at a time.
+while holding the owner's calendar lock (``parley.events.calendar_lock``), so
+two bookings of one owner are serialised and the second sees the first's
+event; events written through the events API take the same lock.
 """
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.booking.errors import SlotNotOffered, SlotTaken
@@ -28,26 +25,13 @@ from parley.booking.schemas import BookMeetingBody
 from parley.booking.template import TemplateField, render_template
 from parley.errors import FieldError, ValidationFailed
 from parley.events import service as events_service
+from parley.events.calendar_lock import lock_calendar
 from parley.events.models import Event
 from parley.events.schemas import DateTimeTZ, PostEventsBody
 from parley.rooms import links as rooms_links
 
-# pg_advisory_xact_lock(int, int): the first key names the lock's purpose so it
-# cannot collide with other advisory locks (the 64-bit key space is separate).
-_CALENDAR_LOCK_CLASS = 0x0B00C
 _TITLE_LENGTH = 255
 _DESCRIPTION_LENGTH = 4096
-
-
-async def lock_owner_calendar(session: AsyncSession, owner_id: uuid.UUID) -> None:
-    """Serialise writers of one owner's calendar until the transaction ends."""
-    if session.get_bind().dialect.name != "postgresql":
-        return  # SQLite: the transaction began with BEGIN IMMEDIATE (one writer)
-    digest = hashlib.blake2b(owner_id.bytes, digest_size=4).digest()
-    await session.execute(
-        text("SELECT pg_advisory_xact_lock(:kind, :owner)"),
-        {"kind": _CALENDAR_LOCK_CLASS, "owner": int.from_bytes(digest, signed=True)},
-    )
 
 
 def substitution_values(
@@ -144,7 +128,7 @@ async def book_meeting(
         )
     values = substitution_values(public.fields, data)
     owner_id = public.profile.owner_id
-    await lock_owner_calendar(session, owner_id)
+    await lock_calendar(session, owner_id)
     now = datetime.now(UTC)
     if not is_offered(rules, start, now=now):
         raise SlotNotOffered(errors=[_NOT_OFFERED])

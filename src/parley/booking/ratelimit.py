@@ -18,6 +18,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from parley.booking.errors import RateLimited
+from parley.ratelimit import client_address
 
 
 class RateLimiter:
@@ -72,9 +73,7 @@ async def public_rate_limit(request: Request) -> None:
     limiter = _limiter(request)
     if limiter is None:
         return
-    # Behind a proxy uvicorn puts the forwarded address here (--forwarded-allow-ips).
-    address = request.client.host if request.client else "unknown"
-    retry_after = limiter.hit(address)
+    retry_after = limiter.hit(client_address(request))
     if retry_after is not None:
         raise RateLimited(headers={"Retry-After": str(max(1, math.ceil(retry_after)))})
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
@@ -25,9 +25,9 @@ from parley.config import get_settings
 from parley.db import utcnow
 from parley.events.models import Event, EventEmailInvite, EventException, EventInvite
 from parley.events.occurrences import Occurrence, apply_exception, stored_timing
-from parley.events.recurrence import is_occurrence
+from parley.events.recurrence import RecurrenceSet, is_occurrence, occurrences
 from parley.events.recurrence.content_lines import PropertyName, split_content_line
-from parley.events.timing import Timing
+from parley.events.timing import END_OF_TIME, Timing
 from parley.rooms.links import room_link
 from parley.users.models import User
 
@@ -43,10 +43,13 @@ _PARTSTAT = {
     "tentative": "TENTATIVE",
     "declined": "DECLINED",
 }
-# VTIMEZONEs list explicit transitions (icalendar writes no RRULE for them), so an
-# open-ended series gets this many years of them; clients that know the IANA
-# TZID (all common ones) are not limited by it.
-_OPEN_ENDED_TIMEZONE_YEARS = 10
+# Some things are spelled out up to a horizon this many years after today (or the
+# series start, if later): VTIMEZONE transitions (icalendar writes no RRULE for
+# them; clients that know the IANA TZID, all common ones, are not limited by it)
+# and the occurrences an EXRULE removes.
+_HORIZON_YEARS = 10
+# At most this many EXRULE exclusions are spelled out as EXDATEs.
+_MAX_EXRULE_EXDATES = 2_000
 
 _base_url: str | None = None
 
@@ -175,9 +178,10 @@ def render_calendar(
     base_url: str,
     attendees: Sequence[str] | None = None,
     name: str | None = None,
+    refresh_interval: timedelta | None = None,
     now: datetime | None = None,
 ) -> bytes:
-    """A VCALENDAR of the events; without ``method`` it is a plain feed."""
+    """A VCALENDAR of the events; without ``method`` it is a published feed."""
     now = now or utcnow()
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
@@ -187,6 +191,10 @@ def render_calendar(
     if name is not None:
         calendar.add("name", name)  # RFC 7986
         calendar.add("x-wr-calname", name)  # what Apple and Google read
+    if refresh_interval is not None:
+        every = icalendar.vDuration(refresh_interval)
+        calendar.add("refresh-interval", every, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", every)  # the older name Outlook reads
     first_day: date | None = None
     last_day: date | None = None
     for item in details:
@@ -220,7 +228,7 @@ def _components(
     _set_times(master, timing, apply_exception(timing, timing.starts_at.at, None))
     overrides: list[icalendar.Component] = []
     if timing.recurrence is not None:
-        cancelled = _add_recurrence(master, timing, item.exceptions)
+        cancelled = _add_recurrence(master, timing, item.exceptions, now)
         if method != "CANCEL":  # cancelling the series cancels its changed instances
             for exception in item.exceptions:
                 if exception.original_starts_at in cancelled:
@@ -328,8 +336,13 @@ def _add_recurrence(
     master: icalendar.Component,
     timing: Timing,
     exceptions: Sequence[EventException],
+    now: datetime,
 ) -> set[datetime]:
-    """RRULE/EXRULE as stored, RDATE/EXDATE as parsed; returns cancelled originals."""
+    """RRULE/EXRULE as stored, RDATE/EXDATE as parsed; returns cancelled originals.
+
+    RFC 5545 dropped EXRULE and Google, Outlook and dateutil ignore it, so the
+    occurrences it removes are listed as EXDATEs too (up to the horizon).
+    """
     assert timing.recurrence is not None
     for number, text in enumerate(timing.pattern, start=1):
         line = split_content_line(text, number)
@@ -342,10 +355,39 @@ def _add_recurrence(
     if rset.extra_starts:
         master.add("rdate", [_series_value(timing, s) for s in rset.extra_starts])
     cancelled = {e.original_starts_at for e in exceptions if e.status == "cancelled"}
-    excluded = sorted(rset.excluded_starts | cancelled)
+    excluded = sorted(rset.excluded_starts | cancelled | _removed_by_exrules(rset, now))
     if excluded:
         master.add("exdate", [_series_value(timing, s) for s in excluded])
     return cancelled
+
+
+def _horizon(start: datetime, now: datetime) -> datetime:
+    try:
+        return max(start, now) + timedelta(days=365 * _HORIZON_YEARS)
+    except OverflowError:  # events near year 9999
+        return END_OF_TIME
+
+
+def _removed_by_exrules(rset: RecurrenceSet, now: datetime) -> set[datetime]:
+    """Occurrences the EXRULEs remove, from the start up to the horizon."""
+    if not rset.exclusion_rules:
+        return set()
+    horizon = _horizon(rset.start, now)
+    unexcluded = occurrences(
+        replace(rset, exclusion_rules=()),
+        window_start=rset.start,
+        window_end=horizon,
+        limit=_MAX_EXRULE_EXDATES,
+    ).starts
+    if not unexcluded:
+        return set()
+    kept = occurrences(
+        rset,
+        window_start=rset.start,
+        window_end=min(unexcluded[-1] + timedelta(seconds=1), horizon),
+        limit=_MAX_EXRULE_EXDATES,
+    ).starts
+    return set(unexcluded) - set(kept)
 
 
 def _override(
@@ -383,7 +425,7 @@ def _timezone_span(item: EventDetails, now: datetime) -> tuple[date, date] | Non
     if event.first_start is None:
         return None
     first = event.first_start.astimezone(UTC).date() - timedelta(days=1)
-    horizon = max(first, now.date()) + timedelta(days=365 * _OPEN_ENDED_TIMEZONE_YEARS)
+    horizon = _horizon(event.first_start, now).date()
     last = horizon
     if event.last_end is not None:
         last = min(event.last_end.astimezone(UTC).date() + timedelta(days=1), horizon)

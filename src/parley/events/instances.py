@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.db import utcnow
 from parley.errors import BadRequest, ValidationFailed
 from parley.events import notifications
+from parley.events.calendar_lock import lock_calendar
 from parley.events.errors import InstanceNotFound
 from parley.events.invites import insert_once
 from parley.events.models import Event, EventException
@@ -33,6 +34,7 @@ from parley.events.recurrence import (
     parse_instance_id,
 )
 from parley.events.schemas import PatchEventInstance
+from parley.events.sequence import bump_sequence
 from parley.events.service import (
     ensure_creator,
     notify_update,
@@ -201,6 +203,7 @@ async def patch_instance(
     changes = data.model_dump(exclude_unset=True)
     if not any(value is not None for value in changes.values()):
         return None
+    await lock_calendar(session, event.created_by_id)
     now = utcnow()
     if exception is None:
         exception = await _new_exception(session, event, original, actor_id, now)
@@ -215,6 +218,7 @@ async def patch_instance(
     )
     await session.flush()
     await refresh_listing_keys(session, event)
+    await bump_sequence(session, event)
     if notify:
         await notify_update(
             session,

@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from parley.events import notifications
+from parley.events.calendar_lock import lock_calendar
 from parley.events.errors import EventInviteNotFound, NotEventCreator
 from parley.events.models import Event, EventEmailInvite, EventInvite
 from parley.events.notifications import Recipient
+from parley.events.sequence import bump_sequence
 from parley.pagination import PageParams
 from parley.users import service as users_service
 from parley.users.models import User
@@ -299,6 +301,7 @@ async def delete_invite(
     user = await users_service.get_user_or_raise(session, user_id)
     await session.delete(invite)
     await session.flush()
+    await bump_sequence(session, event)
     if notify:
         await notifications.notify_uninvited(
             session,
@@ -333,6 +336,7 @@ async def delete_email_invite(
     removed_user_ids = list(removed_users.scalars())
     if not removed_email.rowcount and not removed_user_ids:  # type: ignore[attr-defined]
         raise EventInviteNotFound()
+    await bump_sequence(session, event)
     if notify:
         recipients = [Recipient(email=email, user_id=i) for i in removed_user_ids]
         if removed_email.rowcount:  # type: ignore[attr-defined]
@@ -347,6 +351,8 @@ async def answer_invite(
 ) -> None:
     """Accept or decline the caller's own invite; 404 when they have none."""
     invite = await _user_invite_or_raise(session, event, user_id)
+    if status == "accepted":
+        await lock_calendar(session, user_id)  # the event becomes busy time
     invite.status = status
     await session.flush()
 

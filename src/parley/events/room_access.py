@@ -19,11 +19,13 @@ from parley.auth.deps import bearer_token, current_principal
 from parley.db import SessionDep
 from parley.errors import Forbidden, Unauthorized
 from parley.events.errors import RoomHasNoEvent
-from parley.events.models import Event
+from parley.events.models import Event, EventInvite
 from parley.invites import service as invites_service
 from parley.rooms import service as rooms_service
 from parley.rooms.deps import RoomIdPath
 from parley.rooms.models import Room
+from parley.signaling import admission
+from parley.signaling.messages import Role
 
 
 async def get_event_of_room(session: AsyncSession, room_id: uuid.UUID) -> Event | None:
@@ -81,5 +83,19 @@ async def get_room_event_for_caller(
 RoomEventReader = Annotated[Event, Depends(get_room_event_for_caller)]
 
 
+async def invite_role_in_room(
+    session: AsyncSession, room: Room, user_id: uuid.UUID
+) -> Role | None:
+    """The role an event invite gives its invitee in the event's room (notes 2.4)."""
+    role = await session.scalar(
+        select(EventInvite.role)
+        .join(Event, Event.id == EventInvite.event_id)
+        .where(Event.room_id == room.id, EventInvite.invitee_id == user_id)
+    )
+    return None if role is None else Role(role)
+
+
 # Assets of an event's room show the event's id (`GET /users/me/assets`).
 assets_service.register_event_lookup(event_ids_of_rooms)
+# An invitee joins the event's room in the role the invite gives.
+admission.register_role_lookup(invite_role_in_room)

@@ -20,12 +20,16 @@ from pydantic import (
 from parley.events.recurrence import MAX_LINE_LENGTH, MAX_PATTERN_LINES
 from parley.events.recurrence.content_lines import load_zone
 from parley.schemas import RequestBody, Schema
+from parley.streaming.schemas import RoomStreamingTargetRead, StreamingTargetBody
 from parley.users.schemas import PublicUserProfile
 
 InviteStatus = Literal["pending", "accepted", "tentative", "declined"]
 UserRole = Literal["user", "moderator"]
 EmailRole = Literal["guest", "moderator"]
 OccurrenceStatus = Literal["ok", "cancelled"]
+
+# Creating an event is one request; this bounds the rows it can add.
+MAX_EVENT_STREAMING_TARGETS = 32
 
 Title = Annotated[StrictStr, Field(max_length=255)]
 Description = Annotated[StrictStr, Field(max_length=4096)]
@@ -68,16 +72,6 @@ class DateTimeTZ(RequestBody):
         return value
 
 
-class StreamingTarget(RequestBody):
-    """A streaming target to create with the event's room (spec StreamingTarget)."""
-
-    name: StrictStr = Field(max_length=255)
-    kind: Literal["custom"]
-    streaming_endpoint: StrictStr = Field(max_length=2048)
-    streaming_key: StrictStr = Field(max_length=2048)
-    public_url: StrictStr = Field(max_length=2048)
-
-
 class PostEventsBody(RequestBody):
     """Body of POST /events."""
 
@@ -88,7 +82,9 @@ class PostEventsBody(RequestBody):
     waiting_room: StrictBool = False
     is_time_independent: StrictBool
     is_all_day: StrictBool | None = None
-    streaming_targets: list[StreamingTarget] = Field(default_factory=list)
+    streaming_targets: list[StreamingTargetBody] = Field(
+        default_factory=list, max_length=MAX_EVENT_STREAMING_TARGETS
+    )
     has_shared_folder: StrictBool = False
     starts_at: DateTimeTZ | None = None
     ends_at: DateTimeTZ | None = None
@@ -228,6 +224,10 @@ class EventRead(Schema):
     invitees: list[EventInvitee]
     is_time_independent: bool
     is_all_day: bool | None = None
+    streaming_targets: list[RoomStreamingTargetRead] = Field(
+        default_factory=list,
+        description="The room's targets; keys only for those who may manage it",
+    )
     starts_at: DateTimeTZRead | None = None
     ends_at: DateTimeTZRead | None = None
     recurrence_pattern: list[str] | None = None

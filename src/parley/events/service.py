@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.db import utcnow
 from parley.events import notifications
 from parley.events.busy import busy_spans, merge_spans
+from parley.events.calendar_lock import lock_calendar
 from parley.events.errors import (
     EventNotFound,
     NoEventAccess,
@@ -42,6 +43,7 @@ from parley.events.occurrences import (
 )
 from parley.events.recurrence import join_recurrence_pattern
 from parley.events.schemas import DateTimeTZ, PatchEvent, PostEventsBody
+from parley.events.sequence import bump_sequence, changes_calendar
 from parley.events.timing import (
     Moment,
     Timing,
@@ -74,21 +76,13 @@ def _moment(value: DateTimeTZ | None) -> Moment | None:
     return None if value is None else Moment(value.datetime, value.timezone)
 
 
-def _reject_unsupported(
-    has_shared_folder: bool, streaming_targets: list[object]
-) -> None:
-    # Shared folders and streaming targets come with their own issue (#7).
+def _reject_unsupported(has_shared_folder: bool) -> None:
+    # Shared folders come with their own provider (#7).
     if has_shared_folder:
         raise UnsupportedEventFeature.for_field(
             "has_shared_folder",
             "invalid_value",
             "Shared folders are not available on this server",
-        )
-    if streaming_targets:
-        raise UnsupportedEventFeature.for_field(
-            "streaming_targets",
-            "invalid_value",
-            "Streaming targets are not available on this server",
         )
 
 
@@ -148,7 +142,8 @@ async def create_event(
     session: AsyncSession, *, creator_id: uuid.UUID, data: PostEventsBody
 ) -> Event:
     """A new event with its own room, owned by the creator. Usable by other domains."""
-    _reject_unsupported(data.has_shared_folder, list(data.streaming_targets))
+    _reject_unsupported(data.has_shared_folder)
+    await lock_calendar(session, creator_id)
     timing = resolve_timing(
         is_time_independent=data.is_time_independent,
         is_all_day=data.is_all_day,
@@ -160,6 +155,10 @@ async def create_event(
         session,
         owner_id=creator_id,
         data=PostRoomsBody(password=data.password, waiting_room=data.waiting_room),
+    )
+    # A new event has no invitees yet, so there is nobody to mail about targets.
+    await streaming_service.create_targets(
+        session, room, data.streaming_targets, suppress_email=True
     )
     now = utcnow()
     event = Event(
@@ -247,6 +246,7 @@ async def update_event(
     changes = data.model_dump(exclude_unset=True)
     if not changes:
         return None
+    await lock_calendar(session, event.created_by_id)
     old = stored_timing(event)
     timing = _merged_timing(event, changes, data)
     for name in ("title", "description", "is_adhoc"):
@@ -272,6 +272,8 @@ async def update_event(
     event.updated_at = utcnow()
     await session.flush()
     await _sync_invite_keys(session, event)
+    if changes_calendar(changes):
+        await bump_sequence(session, event)
     if notify:
         await notify_update(
             session,
@@ -330,6 +332,7 @@ async def delete_event(
 ) -> None:
     """Delete the event and its room (creator only); everything else cascades."""
     ensure_creator(event, actor_id)
+    await bump_sequence(session, event)  # the CANCEL must outrank every REQUEST
     if notify:
         await notifications.notify_deleted(
             session,

@@ -38,6 +38,9 @@ from parley.events.schemas import (
 )
 from parley.events.timing import Moment
 from parley.rooms.models import Room
+from parley.streaming import service as streaming_service
+from parley.streaming.models import RoomStreamingTarget
+from parley.streaming.schemas import RoomStreamingTargetRead
 from parley.users.models import AVATAR_BASE_URL, User
 from parley.users.schemas import PublicUserProfile
 
@@ -54,6 +57,9 @@ class Context:
     favorites: set[uuid.UUID] = field(default_factory=set)
     invitees: dict[uuid.UUID, list[Invitee]] = field(default_factory=dict)
     profiles: dict[uuid.UUID, PublicUserProfile] = field(default_factory=dict)
+    streaming_targets: dict[uuid.UUID, list[RoomStreamingTarget]] = field(
+        default_factory=dict
+    )
 
     def profile(self, user_id: uuid.UUID) -> PublicUserProfile:
         """The public profile of a loaded user, built once per request."""
@@ -103,6 +109,9 @@ async def load_events(
         session,
         context,
         {u for e in events for u in (e.created_by_id, e.updated_by_id)},
+    )
+    context.streaming_targets = await streaming_service.targets_by_room(
+        session, context.rooms
     )
     if invitees_max > 0:
         await _load_invitees(session, context, list(found), invitees_max)
@@ -240,6 +249,14 @@ def _status(event: Event, context: Context) -> str:
     return context.my_status.get(event.id, "accepted")
 
 
+def _streaming_targets(event: Event, context: Context) -> list[RoomStreamingTargetRead]:
+    return streaming_service.read_targets(
+        context.rooms[event.room_id],
+        context.streaming_targets.get(event.room_id, []),
+        context.user_id,
+    )
+
+
 def event_read(event: Event, context: Context) -> EventRead:
     invitees, truncated = _invitees(event, context)
     timed = not event.is_time_independent
@@ -257,6 +274,7 @@ def event_read(event: Event, context: Context) -> EventRead:
         invitees=invitees,
         is_time_independent=event.is_time_independent,
         is_all_day=event.is_all_day if timed else None,
+        streaming_targets=_streaming_targets(event, context),
         starts_at=_moment(event.starts_at, event.starts_at_tz),
         ends_at=_moment(event.ends_at, event.ends_at_tz),
         recurrence_pattern=pattern or None,

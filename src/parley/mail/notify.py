@@ -7,7 +7,7 @@ may be changed again or deleted before the worker gets to it.
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -25,11 +25,14 @@ from parley.mail import outbox
 from parley.mail.outbox import Attachment, RenderedMail
 from parley.mail.render import MailContext, Occasion, render
 from parley.rooms.links import room_link
+from parley.streaming import service as streaming_service
+from parley.streaming.models import RoomStreamingTarget
 from parley.users import service as users_service
 
-logger = logging.getLogger(__name__)
-
 ICS_FILENAME = "invite.ics"
+# PATCH fields neither the mail nor a calendar entry shows (invitees enter the
+# room without its password): changing only these mails nobody.
+_UNSHOWN_FIELDS = frozenset({"password", "waiting_room", "is_adhoc"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,7 @@ def _merged_kind(queued: str | None, new: NotificationKind) -> NotificationKind:
 
 async def queue_notification(session: AsyncSession, notification: Notification) -> None:
     """Render the notification for each recipient and add it to the outbox."""
-    if not _config.enabled:
+    if not _config.enabled or _unshown(notification):
         return
     event = notification.event
     attachment = await _ics_attachment(session, notification)
@@ -81,6 +84,15 @@ async def queue_notification(session: AsyncSession, notification: Notification) 
             event_id=event.id,
         )
     await session.flush()
+
+
+def _unshown(notification: Notification) -> bool:
+    change = notification.change
+    return (
+        change is not None
+        and change.instance_start is None
+        and change.fields <= _UNSHOWN_FIELDS
+    )
 
 
 def _unique(recipients: tuple[Recipient, ...]) -> list[Recipient]:
@@ -131,11 +143,19 @@ async def _context(
         when=when,
         repeats=timing.pattern,
         room_url=room_link(_config.public_url, event.room_id),
+        streams=tuple(target.public_url for target in await _targets(session, event)),
     )
     change = notification.change
     if kind == "updated" and change is not None and change.instance_start:
         return await _with_occurrence(session, event, context, change.instance_start)
     return context
+
+
+async def _targets(
+    session: AsyncSession, event: Event
+) -> Sequence[RoomStreamingTarget]:
+    targets = await streaming_service.targets_by_room(session, [event.room_id])
+    return targets.get(event.room_id, [])
 
 
 async def _with_occurrence(

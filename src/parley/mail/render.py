@@ -39,6 +39,7 @@ class MailContext:
     when: Occasion | None  # None: a time-independent event
     repeats: tuple[str, ...] = ()  # the recurrence pattern's lines
     room_url: str | None = None
+    streams: tuple[str, ...] = ()  # public URLs of the room's live streams
     # Set when one occurrence of a series changed: where the rule put it, and
     # where it is now (None when it did not move).
     occurrence: Occasion | None = None
@@ -115,8 +116,10 @@ def _detail_rows(context: MailContext) -> list[tuple[str, str, bool]]:
     rows.append(("First" if context.repeats else "When", when, False))
     rows.extend(("Repeats", line, False) for line in context.repeats)
     cancelled = context.kind in ("uninvited", "deleted")
-    if context.room_url and not cancelled:
-        rows.append(("Join", context.room_url, True))
+    if not cancelled:
+        if context.room_url:
+            rows.append(("Join", context.room_url, True))
+        rows.extend(("Live stream", url, True) for url in context.streams)
     return rows
 
 

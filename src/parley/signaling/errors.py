@@ -5,7 +5,7 @@ Codes are the reference controller's (notes §1.1, §3, §6) where it has one.
 
 from __future__ import annotations
 
-from parley.errors import AppError, BadRequest, Forbidden, Unauthorized
+from parley.errors import BadRequest, Forbidden, Unauthorized
 
 
 class BannedFromRoom(Forbidden):
@@ -36,15 +36,3 @@ class SessionRunning(BadRequest):
 class InvalidCredentials(BadRequest):
     code = "invalid_credentials"
     default_message = "The given call-in id and pin combination is not valid"
-
-
-class TooManyAttempts(AppError):
-    """Too many failed attempts for a key; ``Retry-After`` says when to come back."""
-
-    status_code = 429
-    code = "too_many_attempts"
-    default_message = "Too many failed attempts, try again later"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(headers={"Retry-After": str(retry_after)})
-        self.retry_after = retry_after

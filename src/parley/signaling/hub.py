@@ -1,4 +1,4 @@
-"""The process's signaling: the shared state, the call-in limiter, the live sessions.
+"""The process's signaling: the shared state and the live sessions.
 
 Created in the app's lifespan (``app.state.signaling``). At shutdown every
 session still open is closed with 1001 (Going Away) so clients reconnect,
@@ -12,8 +12,6 @@ import logging
 from typing import TYPE_CHECKING, Final
 
 from parley.config import Settings
-from parley.signaling.attempts import FailureLimiter, create_failure_limiter
-from parley.signaling.start import CallInLimits
 from parley.signaling.state import SignalingState, create_state
 
 if TYPE_CHECKING:
@@ -33,14 +31,10 @@ class SignalingHub:
         self,
         *,
         state: SignalingState,
-        limiter: FailureLimiter,
-        call_in_limits: CallInLimits,
         owns_state: bool = True,
     ) -> None:
         self.state = state
         self._owns_state = owns_state
-        self.limiter = limiter
-        self.call_in_limits = call_in_limits
         self._runners: set[Runner] = set()
         self._closing = False
 
@@ -56,12 +50,6 @@ class SignalingHub:
         return cls(
             state=state or create_state(settings.redis_url, key_prefix=prefix),
             owns_state=state is None,
-            limiter=create_failure_limiter(settings.redis_url, key_prefix=prefix),
-            call_in_limits=CallInLimits(
-                max_failures_per_id=settings.call_in_max_failures_per_id,
-                max_failures_per_source=settings.call_in_max_failures_per_source,
-                window_seconds=settings.call_in_failure_window_seconds,
-            ),
         )
 
     @property
@@ -101,8 +89,7 @@ class SignalingHub:
             logger.warning("%d signaling sessions did not finish in time", len(pending))
 
     async def aclose(self) -> None:
-        """Close the sessions (1001), then the state (if created here) and the limiter."""
+        """Close the sessions (1001), then the state (if created here)."""
         await self.close_sessions()
         if self._owns_state:
             await self.state.aclose()
-        await self.limiter.aclose()

@@ -19,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from parley.auth.deps import CurrentPrincipal, require_service_role
 from parley.db import Database, SessionDep
 from parley.errors import AppError, BadRequest, ErrorBody, ServiceUnavailable
+from parley.ratelimit import DialInLimitsDep, FailureLimiterDep, client_address
 from parley.rooms.deps import RoomIdPath
 from parley.signaling import start
 from parley.signaling.admission import (
@@ -108,22 +109,22 @@ async def signaling_start_invited(
     },
 )
 async def start_sip(
-    claims: CallInService,
+    _service: CallInService,  # the gateway's service role is the credential
     request: Request,
     body: CallInStartBody,
     session: SessionDep,
     hub: HubDep,
+    limiter: FailureLimiterDep,
+    limits: DialInLimitsDep,
 ) -> RoomStartResponse:
     """Start a signaling session for a phone caller from the room's call-in id and PIN."""
-    service = claims.get("azp") or claims.get("sub") or "unknown"
-    address = request.client.host if request.client else "unknown"
     return await start.start_call_in(
         session,
         hub.state,
-        hub.limiter,
+        limiter,
         body=body,
-        source=f"{service}@{address}",
-        limits=hub.call_in_limits,
+        address=client_address(request),
+        limits=limits,
     )
 
 

@@ -11,21 +11,25 @@ from __future__ import annotations
 import hmac
 import logging
 import uuid
-from dataclasses import dataclass
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.invites import service as invites_service
+from parley.ratelimit import (
+    DialInLimits,
+    FailureLimiter,
+    TooManyAttempts,
+    dial_in_source_key,
+    ensure_allowed,
+)
 from parley.rooms import service as rooms_service
-from parley.signaling.attempts import FailureLimiter
 from parley.signaling.errors import (
     BannedFromRoom,
     InvalidCredentials,
     NoBreakoutRooms,
     RoomIdMismatch,
     SessionRunning,
-    TooManyAttempts,
     WrongRoomPassword,
 )
 from parley.signaling.schemas import (
@@ -154,44 +158,39 @@ async def start_as_guest(
     )
 
 
-@dataclass(frozen=True)
-class CallInLimits:
-    """Failed call-in attempts allowed per call-in id and per calling source."""
-
-    max_failures_per_id: int
-    max_failures_per_source: int
-    window_seconds: float
-
-
 async def start_call_in(
     session: AsyncSession,
     state: SignalingState,
     limiter: FailureLimiter,
     *,
     body: CallInStartBody,
-    source: str,
-    limits: CallInLimits,
+    address: str,
+    limits: DialInLimits,
 ) -> RoomStartResponse:
     """POST /services/call_in/start: a SIP participant for the room with this id + PIN.
 
     Unknown ids and wrong PINs are the same failure, compared in constant
-    time and counted per id and per ``source`` (the calling service and its
-    address); a key over its limit is refused before the PIN is looked at.
+    time and counted per id and in the calling address's dial-in budget
+    (shared with the Jitsi conference mapper); a key over its limit is refused
+    before the PIN is looked at.
     """
-    id_key, source_key = f"call_in:id:{body.id}", f"call_in:source:{source}"
-    blocked = [
-        await limiter.blocked_for(id_key, limits.max_failures_per_id),
-        await limiter.blocked_for(source_key, limits.max_failures_per_source),
-    ]
-    retry_after = max((seconds for seconds in blocked if seconds), default=None)
-    if retry_after is not None:
+    id_key, source_key = f"call_in:id:{body.id}", dial_in_source_key(address)
+    try:
+        await ensure_allowed(
+            limiter,
+            {
+                id_key: limits.max_failures_per_id,
+                source_key: limits.max_failures_per_source,
+            },
+        )
+    except TooManyAttempts as refused:
         logger.warning(
             "call-in refused, too many failures: id=%s source=%s retry_after=%ss",
             body.id,
-            source,
-            retry_after,
+            address,
+            refused.retry_after,
         )
-        raise TooManyAttempts(retry_after)
+        raise
     config = await sip_service.get_sip_config_by_sip_id(session, body.id)
     expected = config.password if config is not None else _UNKNOWN_ID_PIN
     if not _same_secret(expected, body.pin) or config is None:
@@ -200,7 +199,7 @@ async def start_call_in(
         logger.warning(
             "call-in failed: id=%s source=%s failures_for_id=%d",
             body.id,
-            source,
+            address,
             failures,
         )
         raise InvalidCredentials()

@@ -1,16 +1,16 @@
 """Streaming target use cases. Only the room's owner changes targets or sees keys.
 
-The events package creates targets for an event's room with `create_targets`,
-replaces them with `replace_targets`, and shows them with `all_targets` +
-`read_targets` (the key only for the room's owner).
+The events package creates targets for an event's room with `create_targets`
+and shows them with `targets_by_room` + `read_targets` (the key only for the
+room's owner).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import NotFound
@@ -80,11 +80,21 @@ async def list_targets(
     return await fetch_page(session, _targets_of(room), page)
 
 
-async def all_targets(
-    session: AsyncSession, room: Room
-) -> Sequence[RoomStreamingTarget]:
-    """Every target of the room, oldest first (for an event resource)."""
-    return (await session.scalars(_targets_of(room))).all()
+async def targets_by_room(
+    session: AsyncSession, room_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[RoomStreamingTarget]]:
+    """Every target of these rooms, oldest first, in one query (event resources)."""
+    found: dict[uuid.UUID, list[RoomStreamingTarget]] = {}
+    wanted = set(room_ids)
+    if not wanted:
+        return found
+    for target in await session.scalars(
+        select(RoomStreamingTarget)
+        .where(RoomStreamingTarget.room_id.in_(wanted))
+        .order_by(RoomStreamingTarget.created_at, RoomStreamingTarget.id)
+    ):
+        found.setdefault(target.room_id, []).append(target)
+    return found
 
 
 async def get_target_or_raise(
@@ -164,19 +174,3 @@ async def delete_target(
     await session.delete(target)
     await session.flush()
     await _changed(session, room, suppress_email)
-
-
-async def replace_targets(
-    session: AsyncSession,
-    room: Room,
-    items: Iterable[StreamingTargetBody],
-    *,
-    suppress_email: bool = False,
-) -> list[RoomStreamingTarget]:
-    """Make these the room's only targets (an event PATCH with `streaming_targets`)."""
-    await session.execute(
-        delete(RoomStreamingTarget).where(RoomStreamingTarget.room_id == room.id)
-    )
-    targets = await create_targets(session, room, items, suppress_email=True)
-    await _changed(session, room, suppress_email)
-    return targets

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -135,3 +136,89 @@ async def test_simultaneous_bookings_make_exactly_one_meeting(
         "slot_taken"
     }
     assert await _rows(database, await owner_id(client, headers)) == (1, 1)
+
+
+async def _race_booking_and_event(
+    client: httpx.AsyncClient, url: str, headers: dict[str, str], start: datetime
+) -> tuple[httpx.Response, httpx.Response]:
+    """Book the slot and, at the same moment, let the owner put an event there."""
+    end = start + timedelta(minutes=30)
+    event_body = {
+        "title": "Own meeting",
+        "description": "",
+        "is_time_independent": False,
+        "is_all_day": False,
+        "starts_at": {"datetime": start.isoformat(), "timezone": "Europe/Berlin"},
+        "ends_at": {"datetime": end.isoformat(), "timezone": "Europe/Berlin"},
+    }
+    booked, created = await _all_at_once(
+        client.post(url, json=booking_body(start, 30)),
+        client.post("/v1/events", json=event_body, headers=headers),
+    )
+    return booked, created
+
+
+async def _all_at_once(
+    *requests: Coroutine[Any, Any, httpx.Response],
+) -> list[httpx.Response]:
+    go = asyncio.Event()
+
+    async def when_ready(
+        request: Coroutine[Any, Any, httpx.Response],
+    ) -> httpx.Response:
+        await go.wait()
+        return await request
+
+    tasks = [asyncio.create_task(when_ready(request)) for request in requests]
+    go.set()
+    return list(await asyncio.gather(*tasks))
+
+
+async def test_a_booking_never_misses_an_event_written_at_the_same_time(
+    real_client: tuple[httpx.AsyncClient, Database, dict[str, str]],
+) -> None:
+    """Events created through /v1/events take the owner's calendar lock too.
+
+    Each round races one booking against the owner creating an event in the
+    same slot. Both stamp ``created_at`` under the lock, so whichever got the
+    lock first is the older row; a booking may only succeed if it came first
+    (it cannot have seen an event that was written after it).
+    """
+    client, database, headers = real_client
+    profile = await create_profile(
+        client,
+        headers,
+        durationMinutes=30,
+        availabilityStep=30,
+        workHours={
+            "timezone": "Europe/Berlin",
+            "daySchedules": day_schedules([{"start": "09:00", "end": "17:00"}]),
+        },
+        **one_day(DAY, "Europe/Berlin"),
+    )
+    outcomes = []
+    for hour in range(9, 17):
+        start = berlin(hour, 0)
+        booked, created = await _race_booking_and_event(
+            client, availability_url(profile), headers, start
+        )
+        assert created.status_code == 201, created.text
+        assert booked.status_code in (200, 409), booked.text
+        outcomes.append((booked.status_code, created.json()["id"], start))
+
+    async with database.sessionmaker() as session:
+        for status, own_event_id, start in outcomes:
+            own_created = await session.scalar(
+                select(Event.created_at).where(Event.id == uuid.UUID(own_event_id))
+            )
+            booked_created = await session.scalar(
+                select(Event.created_at)
+                .join(Booking, Booking.event_id == Event.id)
+                .where(Booking.starts_at == start.astimezone(UTC))
+            )
+            if status == 200:
+                assert booked_created is not None
+                assert own_created is not None
+                assert booked_created < own_created, (start, "booking missed the event")
+            else:
+                assert booked_created is None

@@ -314,3 +314,31 @@ async def test_timed_event_in_other_zones(
     )
     ics = await ics_of(database, event["id"])
     assert expanded(ics) == await parley_instances(client, alice, event["id"])
+
+
+async def test_rdate_exrule_and_floating_exdate(
+    client: httpx.AsyncClient, alice: dict[str, str], database: Database
+) -> None:
+    event = await create_event(
+        client,
+        alice,
+        start="2030-01-07T08:00:00Z",  # a Monday, 09:00 Berlin
+        end="2030-01-07T09:00:00Z",
+        pattern=[
+            "RRULE:FREQ=DAILY;COUNT=14",
+            "EXRULE:FREQ=WEEKLY;BYDAY=SA,SU",
+            "RDATE:20300126T100000Z,20300127T120000",
+            "EXDATE:20300109T090000",
+        ],
+    )
+    ics = await ics_of(database, event["id"])
+    vevent = parse(ics).events[0]
+    # RDATE/EXDATE come out in the event's zone whatever form they were given in.
+    assert b"RDATE;TZID=Europe/Berlin:20300126T110000,20300127T120000\r\n" in ics
+    assert vevent["EXRULE"].to_ical() == b"FREQ=WEEKLY;BYDAY=SA,SU"
+    # EXRULE is gone from RFC 5545 and ignored by Google, Outlook and dateutil,
+    # so what it removes is listed as EXDATEs too.
+    assert [d.dt.day for d in vevent["EXDATE"].dts] == [9, 12, 13, 19, 20]
+    instances = await parley_instances(client, alice, event["id"])
+    assert len(instances) == 11  # 10 weekdays but the 9th, plus 2 RDATEs
+    assert expanded(ics) == instances

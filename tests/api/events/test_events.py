@@ -48,6 +48,7 @@ async def test_create_event_returns_spec_shape(
         "invitees": [],
         "is_time_independent": False,
         "is_all_day": False,
+        "streaming_targets": [],
         "starts_at": dt("2030-01-07T08:00:00Z"),
         "ends_at": dt("2030-01-07T09:00:00Z"),
         "recurrence_pattern": ["RRULE:FREQ=WEEKLY;COUNT=3"],
@@ -103,6 +104,13 @@ def _with(**changes: Any) -> dict[str, Any]:
 
 
 _DROP = object()
+_TARGET = {
+    "name": "Broadcast",
+    "kind": "custom",
+    "streaming_endpoint": "rtmp://ingest.example.org/live",
+    "streaming_key": "k3y",
+    "public_url": "https://watch.example.org/",
+}
 
 
 @pytest.mark.parametrize(
@@ -150,19 +158,24 @@ _DROP = object()
         (_with(colour="red"), "colour", "invalid_value"),
         (_with(has_shared_folder=True), "has_shared_folder", "invalid_value"),
         (
-            _with(
-                streaming_targets=[
-                    {
-                        "name": "x",
-                        "kind": "custom",
-                        "streaming_endpoint": "rtmp://e",
-                        "streaming_key": "k",
-                        "public_url": "https://p",
-                    }
-                ]
-            ),
-            "streaming_targets",
+            _with(streaming_targets=[{**_TARGET, "streaming_endpoint": "ftp://e"}]),
+            "streaming_targets.0.streaming_endpoint",
+            "invalid_url",
+        ),
+        (
+            _with(streaming_targets=[{**_TARGET, "public_url": "/watch"}]),
+            "streaming_targets.0.public_url",
+            "invalid_url",
+        ),
+        (
+            _with(streaming_targets=[{**_TARGET, "kind": "youtube"}]),
+            "streaming_targets.0.kind",
             "invalid_value",
+        ),
+        (
+            _with(streaming_targets=[_TARGET] * 33),
+            "streaming_targets",
+            "invalid_length",
         ),
     ],
 )

@@ -86,7 +86,9 @@ async def test_failed_lookups_are_limited_with_retry_after(
     make_app: Callable[..., FastAPI],
 ) -> None:
     async with app_client(
-        make_app, brute_force_max_failures=3, brute_force_window_seconds=120
+        make_app,
+        dial_in_max_failures_per_source=3,
+        dial_in_failure_window_seconds=120,
     ) as client:
         known = (
             await map_conference(client, f"{unique_room()}@conference.example.com")
@@ -110,20 +112,19 @@ async def test_failed_lookups_are_limited_with_retry_after(
         assert created.status_code == 200
 
 
-async def test_call_in_and_mapper_share_one_budget(
+async def test_each_client_address_has_its_own_budget(
     make_app: Callable[..., FastAPI],
 ) -> None:
-    """Failures another dial-in surface records under dial_in_key block the mapper."""
-    app = make_app(brute_force_max_failures=2)
+    app = make_app(dial_in_max_failures_per_source=2)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5060))
         async with httpx.AsyncClient(
             transport=transport, base_url="http://test"
         ) as client:
-            limiter = app.state.failure_limiter
-            await limiter.record_failure("dial-in:203.0.113.7")
-            await limiter.record_failure("dial-in:203.0.113.7")
-            blocked = await client.get(MAPPER, params={"id": "1234567890"})
+            for guess in ("1234567890", "1234567891"):
+                miss = await client.get(MAPPER, params={"id": guess})
+                assert miss.json()["conference"] is False
+            blocked = await client.get(MAPPER, params={"id": "1234567892"})
             assert blocked.status_code == 429
         other = httpx.ASGITransport(app=app, client=("203.0.113.8", 5060))
         async with httpx.AsyncClient(transport=other, base_url="http://test") as client:

@@ -144,9 +144,9 @@ async def test_malformed_ids_and_pins_are_422(
 async def strict_client(client_with: AppClient) -> AsyncIterator[httpx.AsyncClient]:
     """An app allowing 3 failures per id and 5 per source within 60 seconds."""
     async with client_with(
-        call_in_max_failures_per_id=3,
-        call_in_max_failures_per_source=5,
-        call_in_failure_window_seconds=60,
+        dial_in_max_failures_per_id=3,
+        dial_in_max_failures_per_source=5,
+        dial_in_failure_window_seconds=60,
     ) as http:
         yield http
 
@@ -199,6 +199,38 @@ async def test_failures_across_ids_lock_out_the_calling_source(
 
     assert locked.status_code == 429
     assert int(locked.headers["retry-after"]) > 0
+
+
+MAPPER = "/jitsi/conferenceMapper"
+
+
+async def test_call_in_and_the_conference_mapper_share_one_budget(
+    strict_client: httpx.AsyncClient,
+    alice: dict[str, str],
+    gateway: dict[str, str],
+    database: Database,
+) -> None:
+    """Guesses at either dial-in surface count against the same per-address budget."""
+    config = await sip_room(strict_client, alice, database)
+    for n in range(3):
+        miss = await strict_client.get(MAPPER, params={"id": f"{8_000_000_000 + n}"})
+        assert miss.json()["conference"] is False
+    for n in range(2):
+        guess = f"{9_100_000_000 + n:010d}"
+        assert (
+            await call_in(strict_client, gateway, id=guess, pin=guess)
+        ).status_code == 400
+
+    # 5 failures in all: both surfaces now refuse, even right answers.
+    locked = await call_in(
+        strict_client, gateway, id=config.sip_id, pin=config.password
+    )
+    mapper = await strict_client.get(MAPPER, params={"id": "8000000000"})
+
+    assert locked.status_code == 429
+    assert mapper.status_code == 429
+    assert mapper.json()["code"] == "too_many_attempts"
+    assert 0 < int(mapper.headers["retry-after"]) <= 60
 
 
 async def test_success_clears_the_failures_of_the_id(

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import pytest
 
-from parley.rooms import service as rooms_service
 from tests.api.rooms.test_rooms import create_room
 
 TARGET = {
@@ -359,22 +358,3 @@ async def test_deleting_the_room_deletes_its_targets(
             .where(RoomStreamingTarget.room_id == uuid.UUID(str(room["id"])))
         )
     assert count == 0
-
-
-async def test_events_package_can_create_and_replace_targets(
-    client: httpx.AsyncClient, alice: dict[str, str], database: Any
-) -> None:
-    from parley.streaming import service
-    from parley.streaming.schemas import StreamingTargetBody
-
-    room = await create_room(client, alice)
-    first = StreamingTargetBody.model_validate(TARGET)
-    second = StreamingTargetBody.model_validate({**TARGET, "name": "Second"})
-    async with database.sessionmaker() as session, session.begin():
-        loaded = await rooms_service.get_room_or_raise(
-            session, uuid.UUID(str(room["id"]))
-        )
-        await service.create_targets(session, loaded, [first])
-        await service.replace_targets(session, loaded, [second])
-    listed = (await client.get(targets_url(room), headers=alice)).json()
-    assert [target["name"] for target in listed] == ["Second"]

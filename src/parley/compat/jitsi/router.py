@@ -34,7 +34,13 @@ from parley.compat.jitsi.schemas import (
 from parley.config import Settings
 from parley.db import SessionDep
 from parley.errors import BadRequest, Unauthorized
-from parley.ratelimit import FailureLimiterDep, dial_in_key, ensure_allowed
+from parley.ratelimit import (
+    DialInLimitsDep,
+    FailureLimiterDep,
+    client_address,
+    dial_in_source_key,
+    ensure_allowed,
+)
 from parley.reservations import conferences
 from parley.reservations.timing import parse_utc_timestamp
 
@@ -188,6 +194,7 @@ def jitsi_router(prefix: str) -> APIRouter:
         request: Request,
         session: SessionDep,
         limiter: FailureLimiterDep,
+        limits: DialInLimitsDep,
         conference: Annotated[str | None, Query(max_length=512)] = None,
         mapping_id: Annotated[str | None, Query(alias="id", max_length=32)] = None,
     ) -> ConferenceMapping:
@@ -201,14 +208,14 @@ def jitsi_router(prefix: str) -> APIRouter:
             )
         if not mapping_id:
             raise BadRequest("conference or id is required")
-        key = dial_in_key(request)
-        await ensure_allowed(limiter, key)
+        key = dial_in_source_key(client_address(request))
+        await ensure_allowed(limiter, {key: limits.max_failures_per_source})
         digits = mapping_id.strip()
         if not (digits.isascii() and digits.isdigit()):
             raise BadRequest("id must be digits")
         found = await mapper.mapping_for_id(session, int(digits))
         if found is None:
-            await limiter.record_failure(key)
+            await limiter.record_failure(key, limits.window_seconds)
             return ConferenceMapping(
                 message=MAPPING_MISSING, id=int(digits), conference=False
             )
