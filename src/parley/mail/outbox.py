@@ -96,7 +96,9 @@ class Wakeup:
     flag: asyncio.Event
 
     def ring(self) -> None:
-        self.loop.call_soon_threadsafe(self.flag.set)
+        # A commit must never fail because a worker's loop is gone.
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.flag.set)
 
 
 _wakeups: set[Wakeup] = set()
