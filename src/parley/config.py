@@ -42,6 +42,7 @@ class DialInNumber(BaseModel):
 
 _PATH_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)+")
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+_UNSAFE_PATH_CHARACTER = re.compile(r"[\\\x00-\x1f\x7f]")
 
 
 class Settings(BaseSettings):
@@ -107,6 +108,12 @@ class Settings(BaseSettings):
     mail_poll_seconds: Annotated[float, Field(gt=0, le=3600)] = 15.0
     calendar_feed_past_days: Annotated[int, Field(ge=0, le=3650)] = 90
     calendar_feed_max_events: Annotated[int, Field(ge=1, le=10_000)] = 1000
+    shared_folder_url: AnyHttpUrl | None = None
+    shared_folder_user: str | None = None
+    shared_folder_app_password: SecretStr | None = None
+    shared_folder_base_path: str = "parley"
+    shared_folder_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
+    shared_folder_expiry_days: Annotated[int | None, Field(ge=1, le=36_500)] = None
 
     @field_validator("database_url")
     @classmethod
@@ -171,6 +178,10 @@ class Settings(BaseSettings):
         "smtp_user",
         "smtp_password",
         "smtp_from",
+        "shared_folder_url",
+        "shared_folder_user",
+        "shared_folder_app_password",
+        "shared_folder_expiry_days",
         mode="before",
     )
     @classmethod
@@ -227,6 +238,29 @@ class Settings(BaseSettings):
             raise ValueError("PARLEY_SMTP_HOST is set, so PARLEY_SMTP_FROM is required")
         if (self.smtp_user is None) != (self.smtp_password is None):
             raise ValueError("PARLEY_SMTP_USER and PARLEY_SMTP_PASSWORD go together")
+
+    @field_validator("shared_folder_base_path")
+    @classmethod
+    def _folder_path(cls, value: str) -> str:
+        segments = [segment for segment in value.split("/") if segment]
+        for segment in segments:
+            if segment in {".", ".."} or _UNSAFE_PATH_CHARACTER.search(segment):
+                raise ValueError(
+                    "must be a folder path like Meetings/Parley "
+                    "(no . or .. segments, backslashes or control characters)"
+                )
+        return "/".join(segments)
+
+    @model_validator(mode="after")
+    def _shared_folder_complete(self) -> Settings:
+        # A half-configured provider would only fail at the first request.
+        if self.shared_folder_url is not None and (
+            not self.shared_folder_user or self.shared_folder_app_password is None
+        ):
+            raise ValueError(
+                "PARLEY_SHARED_FOLDER_URL is set, so PARLEY_SHARED_FOLDER_USER and "
+                "PARLEY_SHARED_FOLDER_APP_PASSWORD are required"
+            )
         return self
 
     @model_validator(mode="after")

@@ -40,6 +40,8 @@ from parley.ratelimit import DialInLimits, create_failure_limiter
 from parley.recording.router import router as recording_router
 from parley.reservations.router import router as reservations_router
 from parley.rooms.router import router as rooms_router
+from parley.shared_folders.registry import configure_provider
+from parley.shared_folders.router import router as shared_folders_router
 from parley.signaling.hub import SignalingHub
 from parley.signaling.router import router as signaling_router
 from parley.signaling.router import websocket_router as signaling_websocket_router
@@ -74,6 +76,7 @@ def api_v1_router() -> APIRouter:
         recording_router,
         events_router,
         event_invites_router,
+        shared_folders_router,
         booking_router,
         calendar_router,
         signaling_router,
@@ -125,6 +128,7 @@ def create_app(
     tariffs_service.install_catalogue(TariffCatalogue.from_settings(settings))
     calendar_ics.configure(base_url=settings.base_url)
     asset_storage = configure_storage(settings)
+    configure_provider(settings)
     mail_notify.configure(settings)
 
     @asynccontextmanager

@@ -17,6 +17,7 @@ from parley.invites.models import Invite
 from parley.mail.models import OutboxMail
 from parley.reservations.models import Reservation
 from parley.rooms.models import Room
+from parley.shared_folders.models import EventSharedFolder
 from parley.sip.models import SipConfig
 from parley.streaming.models import RoomStreamingTarget
 from parley.users.models import User
@@ -34,6 +35,7 @@ __all__ = [
     "EventException",
     "EventFavorite",
     "EventInvite",
+    "EventSharedFolder",
     "Invite",
     "OutboxMail",
     "Reservation",

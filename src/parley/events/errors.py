@@ -40,7 +40,3 @@ class InvalidEventTiming(BadRequest):
     """Time fields given or missing against `is_time_independent` (400, notes 4.4)."""
 
     default_message = "The event's time fields do not match is_time_independent"
-
-
-class UnsupportedEventFeature(ValidationFailed):
-    """A spec field whose feature this server does not provide yet."""

@@ -20,6 +20,7 @@ from pydantic import (
 from parley.events.recurrence import MAX_LINE_LENGTH, MAX_PATTERN_LINES
 from parley.events.recurrence.content_lines import load_zone
 from parley.schemas import RequestBody, Schema
+from parley.shared_folders.schemas import SharedFolder
 from parley.streaming.schemas import RoomStreamingTargetRead, StreamingTargetBody
 from parley.users.schemas import PublicUserProfile
 
@@ -237,6 +238,7 @@ class EventRead(Schema):
     invite_status: InviteStatus
     is_favorite: bool
     can_edit: bool
+    shared_folder: SharedFolder | None = None
 
 
 class _OccurrenceRead(Schema):

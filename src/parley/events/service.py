@@ -8,6 +8,7 @@ both are re-exported here where other domains need them.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -21,7 +22,6 @@ from parley.events.errors import (
     EventNotFound,
     NoEventAccess,
     NotEventCreator,
-    UnsupportedEventFeature,
 )
 from parley.events.invites import (
     InviteOutcome,
@@ -72,18 +72,28 @@ __all__ = [
 BUSY_OCCURRENCE_LIMIT = 2_000
 
 
+# Other domains add to an event's creation and deletion here (shared folders:
+# parley.shared_folders depends on this module, so it cannot be called directly).
+CreatedHook = Callable[[AsyncSession, Event, PostEventsBody], Awaitable[None]]
+DeletingHook = Callable[[AsyncSession, Event], Awaitable[None]]
+_created_hooks: list[CreatedHook] = []
+_deleting_hooks: list[DeletingHook] = []
+
+
+def register_created_hook(hook: CreatedHook) -> None:
+    """Run ``hook`` inside create_event once the event is flushed; it may raise."""
+    if hook not in _created_hooks:
+        _created_hooks.append(hook)
+
+
+def register_deleting_hook(hook: DeletingHook) -> None:
+    """Run ``hook`` inside delete_event before the rows go; it must not raise."""
+    if hook not in _deleting_hooks:
+        _deleting_hooks.append(hook)
+
+
 def _moment(value: DateTimeTZ | None) -> Moment | None:
     return None if value is None else Moment(value.datetime, value.timezone)
-
-
-def _reject_unsupported(has_shared_folder: bool) -> None:
-    # Shared folders come with their own provider (#7).
-    if has_shared_folder:
-        raise UnsupportedEventFeature.for_field(
-            "has_shared_folder",
-            "invalid_value",
-            "Shared folders are not available on this server",
-        )
 
 
 async def get_event(session: AsyncSession, event_id: uuid.UUID) -> Event | None:
@@ -142,7 +152,6 @@ async def create_event(
     session: AsyncSession, *, creator_id: uuid.UUID, data: PostEventsBody
 ) -> Event:
     """A new event with its own room, owned by the creator. Usable by other domains."""
-    _reject_unsupported(data.has_shared_folder)
     await lock_calendar(session, creator_id)
     timing = resolve_timing(
         is_time_independent=data.is_time_independent,
@@ -175,6 +184,8 @@ async def create_event(
     _apply_listing_keys(event, timing, [])
     session.add(event)
     await session.flush()
+    for hook in _created_hooks:
+        await hook(session, event, data)
     return event
 
 
@@ -333,6 +344,8 @@ async def delete_event(
     """Delete the event and its room (creator only); everything else cascades."""
     ensure_creator(event, actor_id)
     await bump_sequence(session, event)  # the CANCEL must outrank every REQUEST
+    for hook in _deleting_hooks:
+        await hook(session, event)
     if notify:
         await notifications.notify_deleted(
             session,

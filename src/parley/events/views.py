@@ -38,6 +38,8 @@ from parley.events.schemas import (
 )
 from parley.events.timing import Moment
 from parley.rooms.models import Room
+from parley.shared_folders.models import EventSharedFolder
+from parley.shared_folders.schemas import SharedFolder
 from parley.streaming import service as streaming_service
 from parley.streaming.models import RoomStreamingTarget
 from parley.streaming.schemas import RoomStreamingTargetRead
@@ -55,6 +57,7 @@ class Context:
     rooms: dict[uuid.UUID, Room] = field(default_factory=dict)
     my_status: dict[uuid.UUID, str] = field(default_factory=dict)
     favorites: set[uuid.UUID] = field(default_factory=set)
+    shared_folders: dict[uuid.UUID, EventSharedFolder] = field(default_factory=dict)
     invitees: dict[uuid.UUID, list[Invitee]] = field(default_factory=dict)
     profiles: dict[uuid.UUID, PublicUserProfile] = field(default_factory=dict)
     streaming_targets: dict[uuid.UUID, list[RoomStreamingTarget]] = field(
@@ -76,14 +79,16 @@ async def load_events(
     user_id: uuid.UUID,
     invitees_max: int,
 ) -> tuple[list[Event], Context]:
-    """The events (in the order of ``ids``) with their rooms, the caller's invite
-    status and favorite flag, and their users; invitees too if asked for.
+    """The events (in the order of ``ids``) with their rooms, shared folders, the
+    caller's invite status and favorite flag, and their users; invitees too if asked.
     """
     context = Context(user_id=user_id, invitees_max=invitees_max)
     if not ids:
         return [], context
     rows = await session.execute(
-        select(Event, Room, EventInvite.status, EventFavorite.event_id)
+        select(
+            Event, Room, EventInvite.status, EventFavorite.event_id, EventSharedFolder
+        )
         .join(Room, Room.id == Event.room_id)
         .outerjoin(
             EventInvite,
@@ -93,12 +98,15 @@ async def load_events(
             EventFavorite,
             and_(EventFavorite.event_id == Event.id, EventFavorite.user_id == user_id),
         )
+        .outerjoin(EventSharedFolder, EventSharedFolder.event_id == Event.id)
         .where(Event.id.in_(ids))
     )
     found: dict[uuid.UUID, Event] = {}
-    for event, room, status, favorite in rows:
+    for event, room, status, favorite, folder in rows:
         found[event.id] = event
         context.rooms[room.id] = room
+        if folder is not None:
+            context.shared_folders[event.id] = folder
         if status is not None:
             context.my_status[event.id] = status
         if favorite is not None:
@@ -284,7 +292,15 @@ def event_read(event: Event, context: Context) -> EventRead:
         invite_status=_status(event, context),  # type: ignore[arg-type]
         is_favorite=event.id in context.favorites,
         can_edit=event.created_by_id == context.user_id,
+        shared_folder=_shared_folder(event, context),
     )
+
+
+def _shared_folder(event: Event, context: Context) -> SharedFolder | None:
+    folder = context.shared_folders.get(event.id)
+    if folder is None:
+        return None
+    return SharedFolder.of(folder, may_write=event.created_by_id == context.user_id)
 
 
 def composite_id(event_id: uuid.UUID, original_start: datetime) -> str:

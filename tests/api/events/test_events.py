@@ -156,7 +156,6 @@ _TARGET = {
             "value_required",
         ),
         (_with(colour="red"), "colour", "invalid_value"),
-        (_with(has_shared_folder=True), "has_shared_folder", "invalid_value"),
         (
             _with(streaming_targets=[{**_TARGET, "streaming_endpoint": "ftp://e"}]),
             "streaming_targets.0.streaming_endpoint",
