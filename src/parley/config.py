@@ -238,6 +238,7 @@ class Settings(BaseSettings):
             raise ValueError("PARLEY_SMTP_HOST is set, so PARLEY_SMTP_FROM is required")
         if (self.smtp_user is None) != (self.smtp_password is None):
             raise ValueError("PARLEY_SMTP_USER and PARLEY_SMTP_PASSWORD go together")
+        return self
 
     @field_validator("shared_folder_base_path")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,8 +21,10 @@ from parley.streaming import service as streaming_service
 from parley.streaming.schemas import StreamingTargetBody
 from parley.users.models import User
 from tests.api.events.helpers import create_event, invite, me
+from tests.api.shared_folders.conftest import provider_settings
 from tests.mail.conftest import DOMAIN, SmtpServer, user_headers
 from tests.mail.helpers import bodies, instance_starts, invitation, outbox
+from tests.nextcloud_standin import NextcloudStandIn
 from tests.oidc_issuer import TestIssuer
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -330,3 +333,34 @@ async def test_without_smtp_nothing_is_queued(
         assert patched.status_code == 200
     assert await outbox(live_database) == []
     assert smtp_server.catcher.received == []
+
+
+async def test_a_new_shared_folder_is_an_update_with_its_read_only_link(
+    open_instance: Any,
+    organizer: dict[str, str],
+    smtp_server: SmtpServer,
+    tmp_path: Path,
+) -> None:
+    nextcloud = NextcloudStandIn(tmp_path / "nextcloud").start()
+    try:
+        async with open_instance(**provider_settings(nextcloud)) as http:
+            event = await planning(http, organizer)
+            await invite(http, organizer, event["id"], {"email": GUEST})
+            await smtp_server.wait_for(1)
+            put = await http.put(
+                f"/v1/events/{event['id']}/shared_folder", headers=organizer
+            )
+            assert put.status_code == 201, put.text
+            folder = put.json()
+            received = await smtp_server.wait_for(2)
+            deleted = await http.delete(f"/v1/events/{event['id']}", headers=organizer)
+            assert deleted.status_code == 204
+    finally:
+        nextcloud.stop()
+    update = received[1].message
+    assert update["Subject"] == f"Updated: {TITLE}"
+    text, _ = bodies(update)
+    assert f"Shared folder:   {folder['read']['url']}" in text
+    assert f"Folder password: {folder['read']['password']}" in text
+    assert folder["read_write"]["url"] not in text  # the creator's link stays theirs
+    assert folder["read_write"]["password"] not in text

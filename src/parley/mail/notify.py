@@ -25,6 +25,7 @@ from parley.mail import outbox
 from parley.mail.outbox import Attachment, RenderedMail
 from parley.mail.render import MailContext, Occasion, render
 from parley.rooms.links import room_link
+from parley.shared_folders import service as shared_folders_service
 from parley.streaming import service as streaming_service
 from parley.streaming.models import RoomStreamingTarget
 from parley.users import service as users_service
@@ -144,6 +145,7 @@ async def _context(
         repeats=timing.pattern,
         room_url=room_link(_config.public_url, event.room_id),
         streams=tuple(target.public_url for target in await _targets(session, event)),
+        shared_folder=await _shared_folder(session, event),
     )
     change = notification.change
     if kind == "updated" and change is not None and change.instance_start:
@@ -156,6 +158,12 @@ async def _targets(
 ) -> Sequence[RoomStreamingTarget]:
     targets = await streaming_service.targets_by_room(session, [event.room_id])
     return targets.get(event.room_id, [])
+
+
+async def _shared_folder(session: AsyncSession, event: Event) -> tuple[str, str] | None:
+    """The folder's read-only link, which every invitee may see (as in the API)."""
+    folder = await shared_folders_service.get_folder(session, event.id)
+    return None if folder is None else (folder.read_url, folder.read_password)
 
 
 async def _with_occurrence(

@@ -40,6 +40,8 @@ class MailContext:
     repeats: tuple[str, ...] = ()  # the recurrence pattern's lines
     room_url: str | None = None
     streams: tuple[str, ...] = ()  # public URLs of the room's live streams
+    # The read-only link of the event's shared folder and its password.
+    shared_folder: tuple[str, str] | None = None
     # Set when one occurrence of a series changed: where the rule put it, and
     # where it is now (None when it did not move).
     occurrence: Occasion | None = None
@@ -120,6 +122,10 @@ def _detail_rows(context: MailContext) -> list[tuple[str, str, bool]]:
         if context.room_url:
             rows.append(("Join", context.room_url, True))
         rows.extend(("Live stream", url, True) for url in context.streams)
+        if context.shared_folder is not None:
+            url, password = context.shared_folder
+            rows.append(("Shared folder", url, True))
+            rows.append(("Folder password", password, False))
     return rows
 
 
