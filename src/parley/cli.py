@@ -97,6 +97,7 @@ def _openapi(args: argparse.Namespace, settings: Settings) -> int:
     from parley.openapi import render
 
     # An external issuer keeps the document free of the local issuer's key handling.
+    # The plugin types the field as AnyHttpUrl; pydantic parses the string into one.
     document = render(create_app(Settings(oidc_issuer="http://issuer.invalid")))  # type: ignore[arg-type]
     path = Path(args.output)
     if args.check:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query, Request, Response
 from sqlalchemy import Select, func, select
@@ -58,7 +58,7 @@ def set_page_links(
 
 
 async def fetch_page(
-    session: AsyncSession, statement: Select[tuple[T]], params: PageParams
+    session: AsyncSession, statement: Select[T], params: PageParams
 ) -> tuple[list[T], int]:
     """One page of an ORM select (which must be ordered) and the unpaged row count."""
     return await fetch_slice(
@@ -67,15 +67,13 @@ async def fetch_page(
 
 
 async def fetch_slice(
-    session: AsyncSession, statement: Select[tuple[T]], *, offset: int, limit: int
+    session: AsyncSession, statement: Select[T], *, offset: int, limit: int
 ) -> tuple[list[T], int]:
     """Rows [offset, offset + limit) of an ordered ORM select and the total count.
 
     For APIs paged by offset and limit rather than by page number.
     """
-    count: Select[Any] = select(func.count()).select_from(
-        statement.order_by(None).subquery()
-    )
+    count = select(func.count()).select_from(statement.order_by(None).subquery())
     total = await session.scalar(count) or 0
     rows = await session.scalars(statement.offset(offset).limit(limit))
     return list(rows.all()), total

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from parley.signaling.messages import control, moderation
 from parley.signaling.state import (
     LivenessTimings,
     MemorySignalingState,
+    ParticipantLimit,
     Participation,
     PresenceStatus,
     RedisSignalingState,
@@ -193,6 +195,38 @@ async def test_concurrent_sweepers_report_each_participant_once(
     await receive_none(on_b, 3 * FAST_TIMINGS.sweep_interval)
     await on_b.aclose()
     await on_c.aclose()
+
+
+async def test_instances_racing_for_the_last_seat_admit_exactly_one(
+    make_redis_state: StateFactory,
+) -> None:
+    instances = [await make_redis_state(f"instance-{n}") for n in range(3)]
+    room = uuid4()
+    limit = ParticipantLimit(3)
+    await instances[0].join_room(room, uuid4(), control_state("A"))
+    await instances[1].enter_waiting_room(room, uuid4(), control_state("W"))
+    contenders = [(instances[n % 3], uuid4()) for n in range(12)]
+
+    joined, waiting = await asyncio.gather(
+        asyncio.gather(
+            *(
+                instance.join_room(room, pid, control_state("C"), limit=limit)
+                for instance, pid in contenders[:6]
+            )
+        ),
+        asyncio.gather(
+            *(
+                instance.enter_waiting_room(room, pid, control_state("C"), limit=limit)
+                for instance, pid in contenders[6:]
+            )
+        ),
+    )
+
+    assert sum(o.admitted for o in joined) + sum(waiting) == 1
+    seated = len(await instances[2].list_participants(room)) + len(
+        await instances[2].list_waiting_room(room)
+    )
+    assert seated == 3
 
 
 async def test_participant_resumed_elsewhere_survives_the_old_instance(

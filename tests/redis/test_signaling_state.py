@@ -20,6 +20,8 @@ from parley.signaling.messages import (
 from parley.signaling.messages.common import ParticipationKind, WaitingRoomState
 from parley.signaling.state import (
     Departure,
+    JoinOutcome,
+    ParticipantLimit,
     Participation,
     PresenceStatus,
     ResumptionData,
@@ -457,6 +459,157 @@ async def test_a_waiting_participant_keeps_the_room_alive(
     )
     assert bob_left == Departure(PresenceStatus.WAITING, None, True)
     assert await state.list_waiting_room(room) == []
+
+
+# Participant limit and closing time (tariff quotas)
+
+
+async def test_a_full_room_refuses_a_join_and_changes_nothing(
+    state: SignalingState,
+) -> None:
+    room, alice, bob, carol = uuid4(), uuid4(), uuid4(), uuid4()
+    two = ParticipantLimit(2)
+    assert (await state.join_room(room, alice, control_state("A"), limit=two)).admitted
+    assert (await state.join_room(room, bob, control_state("B"), limit=two)).admitted
+
+    refused = await state.join_room(room, carol, control_state("C"), limit=two)
+
+    assert refused == JoinOutcome(admitted=False, closes_at=None)
+    assert list(await state.list_participants(room)) == [alice, bob]
+    assert await state.get_participant(room, carol) is None
+    # A participant who left frees the seat.
+    await state.leave_room(room, bob, left_at=AT)
+    assert (await state.join_room(room, carol, control_state("C"), limit=two)).admitted
+    assert list(await state.list_participants(room)) == [alice, bob, carol]
+
+
+async def test_waiting_participants_take_seats(state: SignalingState) -> None:
+    room, alice, bob, carol, dave = uuid4(), uuid4(), uuid4(), uuid4(), uuid4()
+    two = ParticipantLimit(2)
+    await state.join_room(room, alice, control_state("Alice"))
+    assert await state.enter_waiting_room(room, bob, control_state("Bob"), limit=two)
+    await state.accept_waiting(room, bob)
+
+    assert not await state.enter_waiting_room(
+        room, carol, control_state("Carol"), limit=two
+    )
+    assert not (
+        await state.join_room(room, dave, control_state("Dave"), limit=two)
+    ).admitted
+    assert [w.participant_id for w in await state.list_waiting_room(room)] == [bob]
+    # Entering from the waiting room takes no new seat.
+    assert (await state.join_room(room, bob, control_state("Bob"))).admitted
+
+
+async def test_a_participant_rejoining_does_not_count_itself(
+    state: SignalingState,
+) -> None:
+    room, alice = uuid4(), uuid4()
+    one = ParticipantLimit(1)
+    await state.join_room(room, alice, control_state("Alice"), limit=one)
+
+    assert (await state.join_room(room, alice, control_state("A"), limit=one)).admitted
+
+
+async def test_recorders_take_no_seat(state: SignalingState) -> None:
+    room, recorder, alice, bob = uuid4(), uuid4(), uuid4(), uuid4()
+    one = ParticipantLimit(1)
+    await state.join_room(room, recorder, control_state("Rec", "recorder"))
+
+    assert (await state.join_room(room, alice, control_state("A"), limit=one)).admitted
+    assert not (
+        await state.join_room(room, bob, control_state("B"), limit=one)
+    ).admitted
+
+
+async def test_a_moderator_gets_into_a_full_room_without_another_moderator(
+    state: SignalingState,
+) -> None:
+    room, guest, first, second = uuid4(), uuid4(), uuid4(), uuid4()
+    waived = ParticipantLimit(1, waived_without_moderator=True)
+    await state.join_room(room, guest, control_state("Guest"))
+
+    first_in = await state.join_room(
+        room, first, control_state("M1", "user", role="moderator"), limit=waived
+    )
+    second_in = await state.join_room(
+        room, second, control_state("M2", "user", role="moderator"), limit=waived
+    )
+    await state.leave_room(room, first, left_at=AT)
+    second_later = await state.join_room(
+        room, second, control_state("M2", "user", role="moderator"), limit=waived
+    )
+
+    assert (first_in.admitted, second_in.admitted) == (True, False)
+    assert second_later.admitted
+    # A third moderator finds the second one in: the waiver no longer applies.
+    assert not (
+        await state.join_room(
+            room, uuid4(), control_state("M3", "user", role="moderator"), limit=waived
+        )
+    ).admitted
+
+
+async def test_concurrent_joins_for_the_last_seat_admit_exactly_one(
+    state: SignalingState,
+) -> None:
+    room, alice = uuid4(), uuid4()
+    two = ParticipantLimit(2)
+    await state.join_room(room, alice, control_state("Alice"))
+    contenders = [uuid4() for _ in range(10)]
+
+    outcomes = await asyncio.gather(
+        *(state.join_room(room, c, control_state("C"), limit=two) for c in contenders)
+    )
+
+    assert sum(outcome.admitted for outcome in outcomes) == 1
+    assert len(await state.list_participants(room)) == 2
+
+
+async def test_the_join_that_starts_the_room_sets_its_closing_time(
+    state: SignalingState,
+) -> None:
+    room, alice, bob, carol = uuid4(), uuid4(), uuid4(), uuid4()
+    first, later = AT + timedelta(minutes=30), AT + timedelta(hours=2)
+
+    alice_in = await state.join_room(room, alice, control_state("A"), closes_at=first)
+    bob_in = await state.join_room(room, bob, control_state("B"), closes_at=later)
+    carol_in = await state.join_room(room, carol, control_state("C"))
+    refused = await state.join_room(
+        room, uuid4(), control_state("D"), limit=ParticipantLimit(0)
+    )
+
+    assert [o.closes_at for o in (alice_in, bob_in, carol_in, refused)] == [first] * 4
+    # A new session after everyone left starts a new time limit.
+    for participant in (alice, bob, carol):
+        await state.leave_room(room, participant, left_at=AT)
+    again = await state.join_room(room, alice, control_state("A"), closes_at=later)
+    assert again.closes_at == later
+
+
+async def test_a_room_started_without_a_time_limit_keeps_running(
+    state: SignalingState,
+) -> None:
+    room, alice, bob = uuid4(), uuid4(), uuid4()
+    await state.join_room(room, alice, control_state("Alice"))
+
+    outcome = await state.join_room(
+        room, bob, control_state("Bob"), closes_at=AT + timedelta(minutes=1)
+    )
+
+    assert outcome == JoinOutcome(admitted=True, closes_at=None)
+
+
+async def test_microseconds_of_the_closing_time_survive(
+    state: SignalingState,
+) -> None:
+    closes_at = AT + timedelta(seconds=5, microseconds=123456)
+
+    outcome = await state.join_room(
+        uuid4(), uuid4(), control_state("A"), closes_at=closes_at
+    )
+
+    assert outcome.closes_at == closes_at
 
 
 # Flags and bans

@@ -106,9 +106,8 @@ def bearer_token(request: HTTPConnection) -> str:
 async def current_principal(request: Request) -> Principal:
     """The caller; state is read from the app directly to keep the hot path shallow."""
     state = request.app.state
-    return await state.authenticator.principal_for(
-        bearer_token(request), state.database
-    )
+    authenticator: Authenticator = state.authenticator
+    return await authenticator.principal_for(bearer_token(request), state.database)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -83,7 +83,7 @@ class Weekday(StrEnum):
     SUNDAY = "sunday"
 
     @property
-    def index(self) -> int:
+    def number(self) -> int:
         """``date.weekday()`` number: Monday is 0, Sunday is 6."""
         return _WEEKDAY_ORDER.index(self)
 
@@ -138,14 +138,14 @@ class WorkHours:
         for schedule_index, schedule in enumerate(self.day_schedules):
             path = f"workHours.daySchedules[{schedule_index}]"
             weekday = _parse_weekday(schedule.day_of_week, f"{path}.dayOfWeek")
-            if weekday.index in seen_at:
+            if weekday.number in seen_at:
                 raise AvailabilityError(
                     f"{path}.dayOfWeek",
                     f"{weekday.value} is already scheduled in "
-                    f"workHours.daySchedules[{seen_at[weekday.index]}]",
+                    f"workHours.daySchedules[{seen_at[weekday.number]}]",
                 )
-            seen_at[weekday.index] = schedule_index
-            by_weekday[weekday.index] = _validated_day_intervals(
+            seen_at[weekday.number] = schedule_index
+            by_weekday[weekday.number] = _validated_day_intervals(
                 schedule.working_intervals, f"{path}.workingIntervals"
             )
         object.__setattr__(self, "_intervals_by_weekday", tuple(by_weekday))
@@ -306,12 +306,13 @@ def _load_zone(key: object) -> ZoneInfo:
 
 
 def _parse_weekday(value: object, path: str) -> Weekday:
-    try:
-        return Weekday(value)
-    except ValueError:
-        raise AvailabilityError(
-            path, f"must be one of {', '.join(Weekday)}, got {value!r}"
-        ) from None
+    # Stored profile JSON reaches DaySchedule unchecked, so the value may be anything.
+    if isinstance(value, str):
+        try:
+            return Weekday(value)
+        except ValueError:
+            pass
+    raise AvailabilityError(path, f"must be one of {', '.join(Weekday)}, got {value!r}")
 
 
 def _validated_day_intervals(

@@ -133,7 +133,7 @@ def work_hours_from_json(raw: dict[str, Any]) -> WorkHours:
 
 def canonical_work_hours(body: WorkHoursBody) -> dict[str, Any]:
     """Validated work hours in their stored spelling: lower-case days, HH:MM times."""
-    raw = {
+    raw: dict[str, Any] = {
         "timezone": body.timezone,
         "daySchedules": [
             {

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from parley.errors import NotFound, ValidationFailed
 from parley.invites.models import Invite
@@ -30,7 +31,7 @@ def parse_invite_code(text: str, *, field: str = "invite_code") -> uuid.UUID:
         ) from None
 
 
-def _with_users() -> tuple[object, ...]:
+def _with_users() -> tuple[LoaderOption, ...]:
     return (joinedload(Invite.created_by), joinedload(Invite.updated_by))
 
 

@@ -128,11 +128,11 @@ async def _attach_room(
     return room.id
 
 
-def _visible(viewer: User) -> Select[tuple[Reservation]]:
+def _visible(viewer: User) -> Select[Reservation]:
     return select(Reservation).where(visible_to(viewer))
 
 
-def _page_of(condition: ColumnElement[bool]) -> Select[tuple[Reservation]]:
+def _page_of(condition: ColumnElement[bool]) -> Select[Reservation]:
     """The matching windows, earliest first (for fetch_page)."""
     return (
         select(Reservation)

@@ -61,9 +61,11 @@ def parse_local_start(text: str, zone: ZoneInfo) -> datetime:
         raise InvalidStartTime(
             f"start_time {_shown(text)} is not a local wall time YYYY-MM-DDTHH:MM[:SS]"
         )
-    parts = [int(part) if part else 0 for part in match.groups()]
+    year, month, day, hour, minute, second = (
+        int(part) if part else 0 for part in match.groups()
+    )
     try:
-        naive = datetime(*parts)  # noqa: DTZ001 - a wall-clock reading, zoned below
+        naive = datetime(year, month, day, hour, minute, second)  # noqa: DTZ001 - a wall-clock reading, zoned below
     except ValueError as exc:
         raise InvalidStartTime(f"start_time {_shown(text)}: {exc}") from exc
     # fold=0 picks the first of two readings in a DST overlap.

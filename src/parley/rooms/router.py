@@ -46,7 +46,13 @@ async def get_rooms(
     "",
     response_model=RoomRead,
     status_code=status.HTTP_201_CREATED,
-    responses={422: {"model": ErrorBody}},
+    responses={
+        403: {
+            "model": ErrorBody,
+            "description": "`enable_sip` while the caller's tariff lacks call-in",
+        },
+        422: {"model": ErrorBody},
+    },
 )
 async def post_rooms(
     body: PostRoomsBody, principal: CurrentPrincipal, session: SessionDep

@@ -13,6 +13,7 @@ from parley.pagination import PageParams, fetch_page
 from parley.rooms.models import Room
 from parley.rooms.schemas import PatchRoomsBody, PostRoomsBody
 from parley.sip import service as sip_service
+from parley.tariffs import service as tariffs_service
 
 
 class RoomNotFound(NotFound):
@@ -77,7 +78,13 @@ async def ensure_access(session: AsyncSession, room: Room, user_id: uuid.UUID) -
 async def create_room(
     session: AsyncSession, *, owner_id: uuid.UUID, data: PostRoomsBody
 ) -> Room:
-    """A new room owned by the caller, with a SIP config when asked for."""
+    """A new room owned by the caller, with a SIP config when asked for.
+
+    Asking for SIP needs call-in in the caller's tariff (403
+    feature_disabled_by_tariff, notes section 6).
+    """
+    if data.enable_sip:
+        await tariffs_service.require_user_feature(session, owner_id, "call_in")
     room = Room(
         created_by_id=owner_id,
         password=data.password or None,

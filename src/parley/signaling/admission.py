@@ -1,8 +1,9 @@
 """What a websocket needs to know about its participant, read once before the upgrade.
 
 One short unit of work per connection: the room (owner, waiting-room
-column), the user (name, avatar) and, for phone callers, the SIP config's
-``lobby`` flag. The runner never touches the database afterwards.
+column), the user (name, avatar), the room owner's tariff (quotas, modules)
+and, for phone callers, the SIP config's ``lobby`` flag. The runner never
+touches the database afterwards.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.rooms import service as rooms_service
 from parley.rooms.models import Room
 from parley.signaling.messages import ParticipationKind, Role
+from parley.signaling.messages import control as control_messages
 from parley.signaling.state import ResumptionData, TicketData
 from parley.sip import service as sip_service
+from parley.tariffs import service as tariffs_service
+from parley.tariffs.config import Tariff
 from parley.users import service as users_service
 
 # Another domain (event invites) may name a registered user's role in a room
@@ -43,10 +47,19 @@ class Admission:
     avatar_url: str | None
     room_waiting_room: bool
     sip_lobby: bool
+    tariff: Tariff
+    """The room owner's, as of connecting (notes §8.5: the room runs on it)."""
 
     @property
     def room_id(self) -> uuid.UUID:
         return self.ticket.room_id
+
+    def offers(self, namespace: str) -> bool:
+        """Whether the room's tariff leaves this signaling module on (control always)."""
+        return (
+            namespace == control_messages.NAMESPACE
+            or namespace not in self.tariff.disabled_modules
+        )
 
     @property
     def participant_id(self) -> uuid.UUID:
@@ -92,6 +105,7 @@ async def admit(session: AsyncSession, ticket: TicketData) -> Admission:
         avatar_url=avatar_url,
         room_waiting_room=room.waiting_room,
         sip_lobby=sip_lobby,
+        tariff=await tariffs_service.tariff_for_room(session, room),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from enum import Enum
 from typing import Protocol
 
@@ -57,3 +58,6 @@ class Context(Protocol):
 
     def request_close(self, code: int) -> None:
         """Close the socket with ``code`` after the current message."""
+
+    def arm_time_limit(self, closes_at: datetime) -> None:
+        """At ``closes_at`` send ``time_limit_quota_elapsed`` and close (1000)."""

@@ -105,6 +105,10 @@ async def signaling_start_invited(
     tags=["services", "call_in"],
     responses={
         **_errors(400, 401, 422),
+        403: {
+            "model": ErrorBody,
+            "description": "The room owner's tariff does not include call-in",
+        },
         429: {"model": ErrorBody, "description": "Too many failed attempts"},
     },
 )

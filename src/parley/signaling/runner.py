@@ -9,7 +9,9 @@ race each other. Producers:
 * the room subscription, once joined or waiting: other participants' events;
 * a ticker: keeps the participant lock (10 s), the resumption token and the
   waiting-room bypass (60 s) alive; a lost lock or a consumed resumption
-  token ends the session (1000).
+  token ends the session (1000);
+* once joined a room with a time limit, a timer: at the room's ``closes_at``
+  the participant gets ``time_limit_quota_elapsed`` and is closed (1000).
 
 Leaving (any way out) detaches the participant from the room state and tells
 the others (``left`` / ``left_waiting_room``). The runner holds no database
@@ -24,6 +26,7 @@ import logging
 import random
 import uuid
 from collections.abc import Awaitable
+from datetime import datetime
 from typing import TYPE_CHECKING, Final, TypeAlias
 
 from pydantic import BaseModel, JsonValue
@@ -33,6 +36,7 @@ from parley.signaling.admission import Admission, resumption_of
 from parley.signaling.context import Status
 from parley.signaling.handshake import PROTOCOL
 from parley.signaling.messages import (
+    NAMESPACES,
     FrameError,
     InvalidJson,
     Participant,
@@ -92,6 +96,10 @@ class _Wake:
     """Look at the close flag (a close was requested from outside)."""
 
 
+class _TimeUp:
+    """The room's time limit (tariff quota) has run out."""
+
+
 # Namespaces a waiting participant receives (addressed to it) before joining.
 _BEFORE_JOINING: Final = frozenset(
     {control_messages.NAMESPACE, moderation_messages.NAMESPACE}
@@ -99,7 +107,8 @@ _BEFORE_JOINING: Final = frozenset(
 
 _TICK: Final = _Tick()
 _WAKE: Final = _Wake()
-Item: TypeAlias = str | bytes | RoomMessage | _Tick | _Wake
+_TIME_UP: Final = _TimeUp()
+Item: TypeAlias = str | bytes | RoomMessage | _Tick | _Wake | _TimeUp
 
 
 class Runner:
@@ -130,6 +139,8 @@ class Runner:
         # Participants join_success listed, by their joined_at: their `joined`
         # may still be on its way and must not be shown twice.
         self._listed: dict[uuid.UUID, str] = {}
+        # Modules the room owner's tariff disables are unknown namespaces here.
+        self._namespaces = frozenset(n for n in NAMESPACES if admission.offers(n))
         self.finished = asyncio.Event()
 
     @property
@@ -167,6 +178,10 @@ class Runner:
         # A full queue means the loop is busy with it and checks the flag next.
         with contextlib.suppress(asyncio.QueueFull):
             self._inbox.put_nowait(_WAKE)
+
+    def arm_time_limit(self, closes_at: datetime) -> None:
+        delay = max(0.0, (closes_at - utc_now()).total_seconds())
+        self._start(self._time_limit(delay), "time-limit")
 
     # Lifecycle
 
@@ -302,6 +317,10 @@ class Runner:
             await self._inbox.put(_TICK)
             await asyncio.sleep(PARTICIPANT_LOCK_REFRESH_INTERVAL)
 
+    async def _time_limit(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await self._inbox.put(_TIME_UP)
+
     async def _pump(self, subscription: Subscription) -> None:
         try:
             async for message in subscription:
@@ -319,6 +338,9 @@ class Runner:
             await self._on_frame(item)
         elif item is _TICK:
             await self._housekeeping()
+        elif item is _TIME_UP:
+            await self.send(control_messages.TimeLimitQuotaElapsed())
+            self.request_close(CLOSE_NORMAL)
 
     async def _send_text(self, text: str) -> None:
         if self._disconnected:
@@ -335,7 +357,7 @@ class Runner:
 
     async def _on_frame(self, frame: str | bytes) -> None:
         try:
-            namespace, command = parse_command(frame)
+            namespace, command = parse_command(frame, namespaces=self._namespaces)
         except InvalidJson:
             await control.error(self, control_messages.ControlErrorCode.INVALID_JSON)
             return

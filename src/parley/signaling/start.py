@@ -45,6 +45,7 @@ from parley.signaling.tokens import (
     is_well_formed_token,
 )
 from parley.sip import service as sip_service
+from parley.tariffs import service as tariffs_service
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +173,9 @@ async def start_call_in(
     Unknown ids and wrong PINs are the same failure, compared in constant
     time and counted per id and in the calling address's dial-in budget
     (shared with the Jitsi conference mapper); a key over its limit is refused
-    before the PIN is looked at.
+    before the PIN is looked at. A room whose owner's tariff lacks call-in
+    answers 403 ``feature_disabled_by_tariff``, but only to a caller with the
+    right PIN.
     """
     id_key, source_key = f"call_in:id:{body.id}", dial_in_source_key(address)
     try:
@@ -204,9 +207,13 @@ async def start_call_in(
         )
         raise InvalidCredentials()
     await limiter.clear(id_key)
+    # Only now, with id and PIN proven: telling a guesser that the tariff
+    # disables call-in would tell it that the id exists.
+    room = await rooms_service.get_room_or_raise(session, config.room_id)
+    await tariffs_service.require_feature(session, room, "call_in")
     return await start_session(
         state,
-        room_id=config.room_id,
+        room_id=room.id,
         participation=Participation.sip(),
         resumption=None,
     )

@@ -3,6 +3,8 @@
 GET    /v1/rooms/{room_id}/sip    the room's call-in credentials (owner or invitee)
 PUT    /v1/rooms/{room_id}/sip    create (201) or change (200) them (owner)
 DELETE /v1/rooms/{room_id}/sip    remove them; call-in stops working (owner)
+
+All three need call-in in the room owner's tariff (403 feature_disabled_by_tariff).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 @router.get("", response_model=SipConfigRead, responses=_ERRORS)
 async def get_sip(room: AccessibleRoom, session: SessionDep) -> SipConfig:
     """Get the room's SIP config; 404 when it has none."""
+    await service.require_call_in(session, room)
     return await service.get_sip_config_or_raise(session, room)
 
 
@@ -46,6 +49,7 @@ async def put_sip(
     """Create the room's SIP config (201) or change the existing one (200)."""
     if body.password is None and body.lobby is None:
         raise ValidationFailed.missing_values()
+    await service.require_call_in(session, room)
     config, created = await service.put_sip_config(
         session, room, password=body.password, lobby=body.lobby
     )
@@ -57,4 +61,5 @@ async def put_sip(
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
 async def delete_sip(room: OwnedRoom, session: SessionDep) -> None:
     """Delete the room's SIP config; phone participants can no longer call in."""
+    await service.require_call_in(session, room)
     await service.delete_sip_config(session, room)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.errors import NotFound
 from parley.rooms.models import Room
 from parley.sip.models import SipConfig
+from parley.tariffs import service as tariffs_service
 
 NUMERIC_ID_LENGTH = 10
 _MAX_ID_ATTEMPTS = 8
@@ -23,6 +24,11 @@ class SipConfigNotFound(NotFound):
 def random_numeric_id() -> str:
     """Ten random decimal digits (sip_id and PIN are both this shape, notes section 6)."""
     return "".join(secrets.choice("0123456789") for _ in range(NUMERIC_ID_LENGTH))
+
+
+async def require_call_in(session: AsyncSession, room: Room) -> None:
+    """403 feature_disabled_by_tariff when the room owner's tariff lacks call-in."""
+    await tariffs_service.require_feature(session, room, "call_in")
 
 
 async def get_sip_config(session: AsyncSession, room: Room) -> SipConfig | None:

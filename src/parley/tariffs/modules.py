@@ -1,15 +1,24 @@
 """The modules (and their features) this server offers, as tariffs present them.
 
 A tariff's `modules` lists what the server offers minus what the tariff disables.
-Packages that add a signaling module register it here (at import), e.g.
-`register_module("chat")`; `core` carries the controller's own features.
+`core` carries the controller's own features; the signaling modules are listed
+below, and `register_module` adds others.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-_modules: dict[str, frozenset[str]] = {"core": frozenset({"call_in"})}
+# `core` and the signaling namespaces Parley serves besides `control` (a test
+# keeps this in step with parley.signaling.messages.NAMESPACES). Listed here,
+# not registered by the signaling package at import, so the CLI and the API
+# show the same modules whatever was imported.
+_modules: dict[str, frozenset[str]] = {
+    "core": frozenset({"call_in"}),
+    "chat": frozenset(),
+    "echo": frozenset(),
+    "moderation": frozenset(),
+}
 
 
 def register_module(name: str, features: Iterable[str] = ()) -> None:

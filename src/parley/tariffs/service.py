@@ -3,10 +3,10 @@
 The catalogue is process configuration, installed by `create_app` (and the CLI) from
 the settings; the functions below read it. Other domains call:
 
-- `room_participant_limit(session, room)` / `room_time_limit_secs(session, room)`
-  when someone joins (signaling),
-- `require_feature(session, room, "call_in")` before call-in (403
-  `feature_disabled_by_tariff`),
+- `tariff_for_room(session, room)` when someone connects (signaling reads the
+  `room_participant_limit` and `room_time_limit_secs` quotas from it),
+- `require_feature(session, room, "call_in")` before call-in and SIP configs (403
+  `feature_disabled_by_tariff`; `require_user_feature` for a room being created),
 - `max_storage(session, user_id)` before storing an asset.
 """
 
@@ -23,8 +23,6 @@ from parley.errors import Forbidden, NotFound
 from parley.rooms.models import Room
 from parley.tariffs.config import (
     MAX_STORAGE,
-    ROOM_PARTICIPANT_LIMIT,
-    ROOM_TIME_LIMIT_SECS,
     Tariff,
     TariffCatalogue,
     feature_id,
@@ -76,16 +74,6 @@ async def tariff_for_room(session: AsyncSession, room: Room) -> Tariff:
     return await tariff_for_user(session, room.created_by_id)
 
 
-async def room_participant_limit(session: AsyncSession, room: Room) -> int | None:
-    """How many may be in the room at once; None means unlimited."""
-    return (await tariff_for_room(session, room)).quota(ROOM_PARTICIPANT_LIMIT)
-
-
-async def room_time_limit_secs(session: AsyncSession, room: Room) -> int | None:
-    """How long a session in the room may last; None means unlimited."""
-    return (await tariff_for_room(session, room)).quota(ROOM_TIME_LIMIT_SECS)
-
-
 async def max_storage(session: AsyncSession, user_id: uuid.UUID) -> int | None:
     """Bytes of assets the user may own; None means unlimited."""
     return (await tariff_for_user(session, user_id)).quota(MAX_STORAGE)
@@ -96,10 +84,20 @@ async def require_feature(session: AsyncSession, room: Room, feature: str) -> No
 
     `feature` is a feature id (`core::call_in`) or a core feature's name (`call_in`).
     """
-    tariff = await tariff_for_room(session, room)
+    _require(await tariff_for_room(session, room), feature, "The room owner's")
+
+
+async def require_user_feature(
+    session: AsyncSession, user_id: uuid.UUID, feature: str
+) -> None:
+    """Like `require_feature`, for the user's own tariff (before they own the room)."""
+    _require(await tariff_for_user(session, user_id), feature, "Your")
+
+
+def _require(tariff: Tariff, feature: str, whose: str) -> None:
     if tariff.is_feature_disabled(feature):
         raise FeatureDisabledByTariff(
-            f"The room owner's tariff does not include {feature_id(feature)}"
+            f"{whose} tariff does not include {feature_id(feature)}"
         )
 
 

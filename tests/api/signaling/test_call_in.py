@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from parley.signaling.state import Participation
 from parley.sip.models import SipConfig
 from tests.api.rooms.test_rooms import create_room
 from tests.api.signaling.test_start import take_ticket
+from tests.api.tariffs.test_tariffs import TARIFFS, assign
 from tests.conftest import AppClient
 from tests.oidc_issuer import TestIssuer
 
@@ -244,3 +246,46 @@ async def test_success_clears_the_failures_of_the_id(
     for attempt in (wrong, wrong, config.password, wrong, wrong, config.password):
         response = await call_in(strict_client, gateway, id=config.sip_id, pin=attempt)
         assert response.status_code == (200 if attempt == config.password else 400)
+
+
+@pytest.fixture
+async def basic_client(
+    client_with: AppClient, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Everyone is on tariff Basic (no call-in) unless assigned Premium."""
+    path = tmp_path / "tariffs.toml"
+    path.write_text(TARIFFS)
+    async with client_with(tariffs_file=path, default_tariff="Basic") as http:
+        yield http
+
+
+async def test_call_in_on_a_tariff_without_it_is_403_only_with_the_right_pin(
+    basic_client: httpx.AsyncClient,
+    alice: dict[str, str],
+    gateway: dict[str, str],
+    database: Database,
+) -> None:
+    await basic_client.get("/v1/users/me", headers=alice)
+    await assign(database, "alice@example.com", "Premium")
+    config = await sip_room(basic_client, alice, database)
+    await assign(database, "alice@example.com", None)  # downgraded to Basic
+
+    right = await call_in(basic_client, gateway, id=config.sip_id, pin=config.password)
+    wrong = await call_in(
+        basic_client, gateway, id=config.sip_id, pin=other_pin(config.password)
+    )
+    unknown = await call_in(
+        basic_client, gateway, id=other_pin(config.sip_id), pin=config.password
+    )
+
+    assert right.status_code == 403
+    assert right.json() == {
+        "code": "feature_disabled_by_tariff",
+        "message": "The room owner's tariff does not include core::call_in",
+    }
+    # Without the PIN nothing tells the id apart from an unknown one.
+    assert (wrong.status_code, wrong.json()) == (400, INVALID)
+    assert (unknown.status_code, unknown.json()) == (400, INVALID)
+    await assign(database, "alice@example.com", "Premium")
+    again = await call_in(basic_client, gateway, id=config.sip_id, pin=config.password)
+    assert again.status_code == 200

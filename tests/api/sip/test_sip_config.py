@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from parley.db import Database
 from tests.api.rooms.test_rooms import create_room
+from tests.api.tariffs.test_tariffs import TARIFFS, assign
+from tests.conftest import AppClient
 
 
 def sip_path(room: dict[str, object]) -> str:
@@ -152,3 +157,68 @@ async def test_unknown_room_is_404_and_anonymous_is_401(
         await client.put(sip_path(unknown), json={"lobby": True}, headers=alice)
     ).status_code == 404
     assert (await client.get(sip_path(unknown))).status_code == 401
+
+
+@pytest.fixture
+async def basic_client(
+    client_with: AppClient, tmp_path: Path
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Everyone is on tariff Basic (no call-in) unless assigned Premium."""
+    path = tmp_path / "tariffs.toml"
+    path.write_text(TARIFFS)
+    async with client_with(tariffs_file=path, default_tariff="Basic") as http:
+        yield http
+
+
+DISABLED = {
+    "code": "feature_disabled_by_tariff",
+    "message": "The room owner's tariff does not include core::call_in",
+}
+
+
+async def test_sip_config_needs_call_in_in_the_owners_tariff(
+    basic_client: httpx.AsyncClient,
+    alice: dict[str, str],
+    bob: dict[str, str],
+    database: Database,
+) -> None:
+    await basic_client.get("/v1/users/me", headers=alice)
+    await assign(database, "alice@example.com", "Premium")
+    room = await create_room(basic_client, alice, enable_sip=True)
+    before = (await basic_client.get(sip_path(room), headers=alice)).json()
+    await assign(database, "alice@example.com", None)  # downgraded to Basic
+
+    responses = [
+        await basic_client.get(sip_path(room), headers=alice),
+        await basic_client.put(sip_path(room), json={"lobby": True}, headers=alice),
+        await basic_client.delete(sip_path(room), headers=alice),
+    ]
+    # Access and body are checked first, as for any room.
+    stranger = await basic_client.get(sip_path(room), headers=bob)
+    empty = await basic_client.put(sip_path(room), json={}, headers=alice)
+
+    assert [(r.status_code, r.json()) for r in responses] == [(403, DISABLED)] * 3
+    assert (stranger.status_code, stranger.json()["code"]) == (403, "forbidden")
+    assert (empty.status_code, empty.json()["code"]) == (422, "validation_failed")
+    await assign(database, "alice@example.com", "Premium")
+    assert (await basic_client.get(sip_path(room), headers=alice)).json() == before
+
+
+async def test_creating_a_room_with_sip_needs_call_in_in_the_tariff(
+    basic_client: httpx.AsyncClient, alice: dict[str, str]
+) -> None:
+    refused = await basic_client.post(
+        "/v1/rooms", json={"enable_sip": True}, headers=alice
+    )
+    rooms = await basic_client.get("/v1/rooms", headers=alice)
+    plain = await basic_client.post(
+        "/v1/rooms", json={"enable_sip": False}, headers=alice
+    )
+
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "code": "feature_disabled_by_tariff",
+        "message": "Your tariff does not include core::call_in",
+    }
+    assert rooms.json() == []
+    assert plain.status_code == 201

@@ -37,17 +37,27 @@ BASIC = {
         "room_participant_limit": 5,
         "room_time_limit_secs": 1800,
     },
-    "enabled_modules": ["core"],
+    "enabled_modules": ["chat", "core", "echo", "moderation"],
     "disabled_features": ["core::call_in"],
-    "modules": {"core": {"features": []}},
+    "modules": {
+        "chat": {"features": []},
+        "core": {"features": []},
+        "echo": {"features": []},
+        "moderation": {"features": []},
+    },
 }
 PREMIUM = {
     "id": str(tariff_id("Premium")),
     "name": "Premium",
     "quotas": {"room_participant_limit": 100},
-    "enabled_modules": ["core"],
+    "enabled_modules": ["chat", "core", "echo", "moderation"],
     "disabled_features": [],
-    "modules": {"core": {"features": ["call_in"]}},
+    "modules": {
+        "chat": {"features": []},
+        "core": {"features": ["call_in"]},
+        "echo": {"features": []},
+        "moderation": {"features": []},
+    },
 }
 
 
@@ -77,9 +87,14 @@ async def test_builtin_default_tariff(
         "id": str(tariff_id("OpenTalkDefaultTariff")),
         "name": "OpenTalkDefaultTariff",
         "quotas": {},
-        "enabled_modules": ["core"],
+        "enabled_modules": ["chat", "core", "echo", "moderation"],
         "disabled_features": [],
-        "modules": {"core": {"features": ["call_in"]}},
+        "modules": {
+            "chat": {"features": []},
+            "core": {"features": ["call_in"]},
+            "echo": {"features": []},
+            "moderation": {"features": []},
+        },
     }
 
 
@@ -169,8 +184,9 @@ async def test_enforcement_helpers_for_signaling_and_call_in(
     room_id = uuid.UUID(str(room["id"]))
     async with database.sessionmaker() as session:
         loaded = await rooms_service.get_room_or_raise(session, room_id)
-        assert await tariffs_service.room_participant_limit(session, loaded) == 5
-        assert await tariffs_service.room_time_limit_secs(session, loaded) == 1800
+        tariff = await tariffs_service.tariff_for_room(session, loaded)
+        assert tariff.quota("room_participant_limit") == 5
+        assert tariff.quota("room_time_limit_secs") == 1800
         with pytest.raises(tariffs_service.FeatureDisabledByTariff) as denied:
             await tariffs_service.require_feature(session, loaded, "call_in")
         assert denied.value.status_code == 403
@@ -182,6 +198,7 @@ async def test_enforcement_helpers_for_signaling_and_call_in(
     await assign(database, "alice@example.com", "Premium")
     async with database.sessionmaker() as session:
         loaded = await rooms_service.get_room_or_raise(session, room_id)
-        assert await tariffs_service.room_participant_limit(session, loaded) == 100
-        assert await tariffs_service.room_time_limit_secs(session, loaded) is None
+        tariff = await tariffs_service.tariff_for_room(session, loaded)
+        assert tariff.quota("room_participant_limit") == 100
+        assert tariff.quota("room_time_limit_secs") is None
         await tariffs_service.require_feature(session, loaded, "core::call_in")

@@ -665,7 +665,9 @@ def test_work_hours_value_semantics() -> None:
     assert from_lists == MONDAY_0900_1700_UTC
     assert hash(from_lists) == hash(MONDAY_0900_1700_UTC)
     assert from_lists.zone == ZoneInfo("UTC")
-    assert [day.index for day in Weekday] == list(range(7))
+    assert [day.number for day in Weekday] == list(range(7))
+    # The number does not shadow str.index: a Weekday is still a whole str.
+    assert Weekday.FRIDAY.index("day") == 3
 
 
 def test_output_is_sorted_aware_utc() -> None:
@@ -793,6 +795,8 @@ NAIVE = datetime(2024, 7, 1, 9, 0)  # noqa: DTZ001 - deliberately naive input
                      "workHours.daySchedules[0].workingIntervals[0].end", id="string-end"),
         pytest.param(lambda: WorkHours("UTC", (DaySchedule("funday", ()),)),  # type: ignore[arg-type]
                      "workHours.daySchedules[0].dayOfWeek", id="unknown-weekday"),
+        pytest.param(lambda: WorkHours("UTC", (DaySchedule(0, ()),)),  # type: ignore[arg-type]
+                     "workHours.daySchedules[0].dayOfWeek", id="non-string-weekday"),
         pytest.param(lambda: WorkHours("UTC", (DaySchedule(Weekday.MONDAY, ()),
                                                DaySchedule(Weekday.TUESDAY, ()),
                                                DaySchedule(Weekday.MONDAY, ()))),
@@ -889,7 +893,7 @@ def _oracle_slots(
     zone = hours.zone
     intervals: dict[int, list[tuple[time, time | None]]] = {}
     for schedule in hours.day_schedules:
-        intervals[Weekday(schedule.day_of_week).index] = [
+        intervals[Weekday(schedule.day_of_week).number] = [
             (interval.start, None if interval.end == time(0) else interval.end)
             for interval in schedule.working_intervals
         ]

@@ -106,9 +106,14 @@ def test_resource_shape_modules_keyed_by_name() -> None:
         "id": str(tariff_id("Free")),
         "name": "Free",
         "quotas": {"max_storage": 10, "room_participant_limit": 3},
-        "enabled_modules": ["core"],
+        "enabled_modules": ["chat", "core", "echo", "moderation"],
         "disabled_features": ["core::call_in"],
-        "modules": {"core": {"features": []}},
+        "modules": {
+            "chat": {"features": []},
+            "core": {"features": []},
+            "echo": {"features": []},
+            "moderation": {"features": []},
+        },
     }
 
 

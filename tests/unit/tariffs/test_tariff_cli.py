@@ -55,9 +55,14 @@ def test_list_and_assign(setup: dict[str, str]) -> None:
         "id": str(tariff_id("Basic")),
         "name": "Basic",
         "quotas": {"max_storage": 1000},
-        "enabled_modules": ["core"],
+        "enabled_modules": ["chat", "core", "echo", "moderation"],
         "disabled_features": ["core::call_in"],
-        "modules": {"core": {"features": []}},
+        "modules": {
+            "chat": {"features": []},
+            "core": {"features": []},
+            "echo": {"features": []},
+            "moderation": {"features": []},
+        },
         "default": True,
         "users": 2,
     }

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from pydantic import BaseModel
 
@@ -17,13 +20,17 @@ from parley.signaling.messages import (
     normalize_display_name,
     utc_now,
 )
+from parley.signaling.messages import chat as chat_messages
 from parley.signaling.messages import control as ev
 from parley.signaling.messages import moderation as mod
 from parley.signaling.messages.control import ControlErrorCode as Code
 from parley.signaling.modules import chat, moderation
 from parley.signaling.modules.updates import publish_update
-from parley.signaling.state import RoomFlag, RoomMessage
-from parley.signaling.tariff import DEFAULT_TARIFF
+from parley.signaling.state import ParticipantLimit, RoomFlag, RoomMessage
+from parley.tariffs import service as tariffs_service
+from parley.tariffs.config import ROOM_PARTICIPANT_LIMIT, ROOM_TIME_LIMIT_SECS
+
+T = TypeVar("T")
 
 
 async def handle(ctx: Context, command: BaseModel) -> None:
@@ -97,7 +104,12 @@ async def _must_wait(ctx: Context) -> bool:
 
 async def _enter_waiting_room(ctx: Context) -> None:
     await ctx.subscribe()
-    await ctx.state.enter_waiting_room(ctx.room_id, ctx.participant_id, ctx.stored)
+    # The waiting room takes a seat: checked here, not again on enter_room.
+    if not await ctx.state.enter_waiting_room(
+        ctx.room_id, ctx.participant_id, ctx.stored, limit=_participant_limit(ctx)
+    ):
+        await _blocked(ctx)
+        return
     ctx.status = Status.WAITING
     await ctx.send(mod.InWaitingRoom())
     entered = mod.JoinedWaitingRoom(
@@ -113,20 +125,70 @@ async def enter_room(ctx: Context) -> None:
         return
     left = mod.LeftWaitingRoom(id=ctx.participant_id)
     await ctx.publish(RoomMessage.to_room(left, exclude=(ctx.participant_id,)))
-    await join_room(ctx)
+    await join_room(ctx, from_waiting_room=True)
 
 
-async def join_room(ctx: Context) -> None:
-    """Join: ``join_success`` to the joiner, then ``joined`` to everyone else."""
+def _participant_limit(ctx: Context) -> ParticipantLimit | None:
+    """The tariff's seats as they apply to this participant (notes §11.2).
+
+    Recorders take no seat; a moderator gets in while no other moderator is
+    in the room, so a full room never locks out its host.
+    """
+    limit = ctx.admission.tariff.quota(ROOM_PARTICIPANT_LIMIT)
+    if limit is None or ctx.admission.kind is ParticipationKind.RECORDER:
+        return None
+    return ParticipantLimit(limit, waived_without_moderator=ctx.role is Role.MODERATOR)
+
+
+def _closes_at(ctx: Context, now: datetime) -> datetime | None:
+    """When the room closes if this join starts its session (``room_time_limit_secs``)."""
+    seconds = ctx.admission.tariff.quota(ROOM_TIME_LIMIT_SECS)
+    if seconds is None:
+        return None
+    try:
+        return now + timedelta(seconds=seconds)
+    except OverflowError:  # past the year 9999: no limit in practice
+        return None
+
+
+async def _blocked(ctx: Context) -> None:
+    """The room is full: tell the joiner, who stays connected and may try again."""
+    reason = ev.JoinBlockedReason.PARTICIPANT_LIMIT_REACHED
+    await ctx.send(ev.JoinBlocked(reason=reason))
+
+
+async def _join_data(
+    ctx: Context, namespace: str, read: Callable[[Context], Awaitable[T]]
+) -> T | None:
+    """A module's ``join_success`` key; none when the room's tariff disables it."""
+    return await read(ctx) if ctx.admission.offers(namespace) else None
+
+
+async def join_room(ctx: Context, *, from_waiting_room: bool = False) -> None:
+    """Join: ``join_success`` to the joiner, then ``joined`` to everyone else.
+
+    A full room answers ``join_blocked`` instead; coming from the waiting room
+    the seat is already taken. The join that starts the room's session sets
+    when it closes (``closes_at``); every joined participant is closed then.
+    """
     await ctx.subscribe()
     me = ctx.participant_id
     ctx.stored["left_at"] = None
-    await ctx.state.join_room(ctx.room_id, me, ctx.stored)
+    outcome = await ctx.state.join_room(
+        ctx.room_id,
+        me,
+        ctx.stored,
+        limit=None if from_waiting_room else _participant_limit(ctx),
+        closes_at=_closes_at(ctx, utc_now()),
+    )
+    if not outcome.admitted:
+        await _blocked(ctx)
+        return
     # Independent reads, concurrently: with Redis each is a round trip.
     everyone, moderation_data, chat_data = await asyncio.gather(
         ctx.state.list_participants(ctx.room_id),
-        moderation.join_data(ctx),
-        chat.join_data(ctx),
+        _join_data(ctx, mod.NAMESPACE, moderation.join_data),
+        _join_data(ctx, chat_messages.NAMESPACE, chat.join_data),
     )
     others = [
         view
@@ -140,7 +202,8 @@ async def join_room(ctx: Context) -> None:
             display_name=control.display_name,
             avatar_url=control.avatar_url,
             role=ctx.role,
-            tariff=DEFAULT_TARIFF,
+            closes_at=outcome.closes_at,
+            tariff=_tariff(ctx),
             participants=others,
             event_info=None,
             is_room_owner=ctx.admission.is_room_owner,
@@ -149,11 +212,19 @@ async def join_room(ctx: Context) -> None:
         )
     )
     ctx.status = Status.JOINED
+    if outcome.closes_at is not None:
+        ctx.arm_time_limit(outcome.closes_at)
     ctx.remember_listed(others)
     own_view = participants.view(me, ctx.stored)
     if own_view is not None:
         joined = ev.Joined.model_validate(own_view.model_dump())
         await ctx.publish(RoomMessage.to_room(joined, exclude=(me,)))
+
+
+def _tariff(ctx: Context) -> ev.Tariff:
+    """The room owner's tariff, as ``GET /rooms/{id}/tariff`` shows it."""
+    resource = tariffs_service.tariff_resource(ctx.admission.tariff)
+    return ev.Tariff.model_validate(resource.model_dump(mode="json"))
 
 
 async def set_hand(ctx: Context, *, up: bool) -> None:

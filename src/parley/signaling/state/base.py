@@ -147,6 +147,28 @@ class Departure:
 
 
 @dataclass(frozen=True, slots=True)
+class ParticipantLimit:
+    """The room's capacity as it applies to one arriving participant (tariff quota).
+
+    The arrival is refused when ``limit`` participants other than it are
+    already attached (joined or waiting); recorders are not counted. With
+    ``waived_without_moderator`` (a moderator arriving) it gets in anyway while
+    no other moderator is joined, so a full room never locks out its host.
+    """
+
+    limit: int
+    waived_without_moderator: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JoinOutcome:
+    """Whether a join got in, and when the room's session ends (``None``: never)."""
+
+    admitted: bool
+    closes_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class WaitingParticipant:
     participant_id: UUID
     state: WaitingRoomState
@@ -316,12 +338,22 @@ class SignalingState(ABC):
 
     @abstractmethod
     async def join_room(
-        self, room_id: UUID, participant_id: UUID, control: Mapping[str, JsonValue]
-    ) -> None:
+        self,
+        room_id: UUID,
+        participant_id: UUID,
+        control: Mapping[str, JsonValue],
+        *,
+        limit: ParticipantLimit | None = None,
+        closes_at: datetime | None = None,
+    ) -> JoinOutcome:
         """Attach as a joined participant with this public state.
 
         Replaces any earlier state of the participant (a rejoin after
         resumption) and takes it out of the waiting room (``enter_room``).
+        With ``limit``, a full room refuses the join and nothing changes; the
+        check and the attach are one atomic step (on every instance).
+        ``closes_at`` becomes the end of the room's session when this join
+        starts it (nobody is listed yet); the outcome carries the room's end.
         """
 
     @abstractmethod
@@ -360,9 +392,17 @@ class SignalingState(ABC):
 
     @abstractmethod
     async def enter_waiting_room(
-        self, room_id: UUID, participant_id: UUID, control: Mapping[str, JsonValue]
-    ) -> None:
-        """Attach as a waiting participant with this public state."""
+        self,
+        room_id: UUID,
+        participant_id: UUID,
+        control: Mapping[str, JsonValue],
+        *,
+        limit: ParticipantLimit | None = None,
+    ) -> bool:
+        """Attach as a waiting participant with this public state.
+
+        ``False`` (and nothing changes) when ``limit`` finds the room full.
+        """
 
     @abstractmethod
     async def accept_waiting(self, room_id: UUID, participant_id: UUID) -> bool:
@@ -466,8 +506,10 @@ __all__ = [
     "TICKET_TTL",
     "WAITING_ROOM_BYPASS_TTL",
     "Departure",
+    "JoinOutcome",
     "JsonObject",
     "LivenessTimings",
+    "ParticipantLimit",
     "Participation",
     "PresenceStatus",
     "ResumptionData",

@@ -24,6 +24,7 @@ from pydantic import JsonValue
 from parley.signaling.messages.chat import StoredMessage
 from parley.signaling.messages.common import (
     ParticipationKind,
+    Role,
     WaitingRoomState,
     format_timestamp,
 )
@@ -35,7 +36,9 @@ from parley.signaling.state.base import (
     TICKET_TTL,
     WAITING_ROOM_BYPASS_TTL,
     Departure,
+    JoinOutcome,
     JsonObject,
+    ParticipantLimit,
     PresenceStatus,
     ResumptionData,
     RoomFlag,
@@ -51,6 +54,9 @@ logger = logging.getLogger(__name__)
 
 _PURGE_INTERVAL: Final = 30.0
 _LOCK_RETRY_DELAY: Final = 0.1
+# Stored state values are JSON-encoded (see _encode_state).
+_RECORDER: Final = json.dumps(ParticipationKind.RECORDER.value)
+_MODERATOR: Final = json.dumps(Role.MODERATOR.value)
 
 V = TypeVar("V")
 
@@ -122,6 +128,26 @@ class _Room:
     banned: set[UUID] = field(default_factory=set)
     chat: list[StoredMessage] = field(default_factory=list)
     private_chat: list[StoredMessage] = field(default_factory=list)
+    closes_at: datetime | None = None
+
+    def is_full_for(self, participant_id: UUID, limit: ParticipantLimit) -> bool:
+        """Whether ``limit`` refuses this arrival (same rules as the Redis script)."""
+        others = 0
+        moderator_present = False
+        for pid in self.attached:
+            if pid == participant_id:
+                continue
+            if pid in self.waiting or pid in self.accepted:
+                others += 1
+                continue
+            state = self.participants.get(pid, {})
+            if state.get("participation_kind") == _RECORDER:
+                continue
+            others += 1
+            moderator_present = moderator_present or state.get("role") == _MODERATOR
+        if limit.waived_without_moderator and not moderator_present:
+            return False
+        return others >= limit.limit
 
 
 class MemorySignalingState(SignalingState):
@@ -267,10 +293,21 @@ class MemorySignalingState(SignalingState):
         return self._rooms.setdefault(room_id, _Room())
 
     async def join_room(
-        self, room_id: UUID, participant_id: UUID, control: Mapping[str, JsonValue]
-    ) -> None:
+        self,
+        room_id: UUID,
+        participant_id: UUID,
+        control: Mapping[str, JsonValue],
+        *,
+        limit: ParticipantLimit | None = None,
+        closes_at: datetime | None = None,
+    ) -> JoinOutcome:
         encoded = _encode_state(control)
         room = self._room(room_id)
+        # No await from here on: the check and the join are one step.
+        if limit is not None and room.is_full_for(participant_id, limit):
+            return JoinOutcome(admitted=False, closes_at=room.closes_at)
+        if not room.participants and room.closes_at is None:
+            room.closes_at = closes_at
         room.waiting.pop(participant_id, None)
         room.accepted.pop(participant_id, None)
         if participant_id in room.participants:
@@ -280,6 +317,7 @@ class MemorySignalingState(SignalingState):
         else:
             room.participants[participant_id] = encoded
         room.attached.add(participant_id)
+        return JoinOutcome(admitted=True, closes_at=room.closes_at)
 
     async def update_participant(
         self, room_id: UUID, participant_id: UUID, changes: Mapping[str, JsonValue]
@@ -350,13 +388,21 @@ class MemorySignalingState(SignalingState):
     # Waiting room
 
     async def enter_waiting_room(
-        self, room_id: UUID, participant_id: UUID, control: Mapping[str, JsonValue]
-    ) -> None:
+        self,
+        room_id: UUID,
+        participant_id: UUID,
+        control: Mapping[str, JsonValue],
+        *,
+        limit: ParticipantLimit | None = None,
+    ) -> bool:
         encoded = json.dumps(dict(control))
         room = self._room(room_id)
+        if limit is not None and room.is_full_for(participant_id, limit):
+            return False
         room.accepted.pop(participant_id, None)
         room.waiting[participant_id] = encoded
         room.attached.add(participant_id)
+        return True
 
     async def accept_waiting(self, room_id: UUID, participant_id: UUID) -> bool:
         room = self._rooms.get(room_id)

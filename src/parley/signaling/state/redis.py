@@ -18,6 +18,7 @@ canonical UUID strings; JSON values are UTF-8 text)::
     P room:<room>:chat                     list     StoredMessage JSON, newest first, trimmed
     P room:<room>:private_chat             list     private StoredMessage JSON, newest first
     P room:<room>:sequence                 string   counter ordering joins and arrivals
+    P room:<room>:closes_at                string   RFC 3339 end of the session (tariff time limit)
     P room:<room>:messages                 channel  fan-out of RoomMessage JSON
     P instances                            set      instance ids that may own participants
     P instance:<id>:alive                  string   heartbeat, PX heartbeat_ttl
@@ -81,8 +82,10 @@ from parley.signaling.state.base import (
     TICKET_TTL,
     WAITING_ROOM_BYPASS_TTL,
     Departure,
+    JoinOutcome,
     JsonObject,
     LivenessTimings,
+    ParticipantLimit,
     PresenceStatus,
     ResumptionData,
     RoomFlag,
@@ -140,6 +143,13 @@ def _flatten(state: Mapping[str, JsonValue]) -> list[str]:
 
 def _decode_state(encoded: Mapping[str, str]) -> JsonObject:
     return {key: json.loads(value) for key, value in encoded.items()}
+
+
+def _limit_args(limit: ParticipantLimit | None) -> list[str]:
+    """The scripts' (limit, waived) arguments; an empty limit means none."""
+    if limit is None:
+        return ["", "0"]
+    return [str(limit.limit), "1" if limit.waived_without_moderator else "0"]
 
 
 def _flag_value(raw: str | None) -> bool | None:
@@ -566,10 +576,27 @@ class RedisSignalingState(SignalingState):
 
     @_unavailable_on_failure
     async def join_room(
-        self, room_id: UUID, participant_id: UUID, control: Mapping[str, JsonValue]
-    ) -> None:
-        args = self._attach_args(room_id, participant_id) + _flatten(control)
-        await self._run("JOIN_ROOM", args)
+        self,
+        room_id: UUID,
+        participant_id: UUID,
+        control: Mapping[str, JsonValue],
+        *,
+        limit: ParticipantLimit | None = None,
+        closes_at: datetime | None = None,
+    ) -> JoinOutcome:
+        args = [
+            *self._attach_args(room_id, participant_id),
+            *_limit_args(limit),
+            "" if closes_at is None else format_timestamp(closes_at),
+            *_flatten(control),
+        ]
+        admitted, room_closes_at = await self._run("JOIN_ROOM", args)
+        return JoinOutcome(
+            admitted=bool(admitted),
+            closes_at=datetime.fromisoformat(room_closes_at)
+            if room_closes_at
+            else None,
+        )
 
     @_unavailable_on_failure
     async def update_participant(
@@ -657,10 +684,19 @@ class RedisSignalingState(SignalingState):
 
     @_unavailable_on_failure
     async def enter_waiting_room(
-        self, room_id: UUID, participant_id: UUID, control: Mapping[str, JsonValue]
-    ) -> None:
-        args = [*self._attach_args(room_id, participant_id), json.dumps(dict(control))]
-        await self._run("ENTER_WAITING_ROOM", args)
+        self,
+        room_id: UUID,
+        participant_id: UUID,
+        control: Mapping[str, JsonValue],
+        *,
+        limit: ParticipantLimit | None = None,
+    ) -> bool:
+        args = [
+            *self._attach_args(room_id, participant_id),
+            json.dumps(dict(control)),
+            *_limit_args(limit),
+        ]
+        return bool(await self._run("ENTER_WAITING_ROOM", args))
 
     @_unavailable_on_failure
     async def accept_waiting(self, room_id: UUID, participant_id: UUID) -> bool:

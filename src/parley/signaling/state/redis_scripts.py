@@ -31,7 +31,36 @@ local function teardown(room)
     room_key(room, 'waiting'), room_key(room, 'accepted'),
     room_key(room, 'waiting_control'), room_key(room, 'flags'),
     room_key(room, 'banned'), room_key(room, 'chat'),
-    room_key(room, 'private_chat'), room_key(room, 'sequence'))
+    room_key(room, 'private_chat'), room_key(room, 'sequence'),
+    room_key(room, 'closes_at'))
+end
+
+-- Whether the room is full for `pid` (ARGV-style strings: limit, waived '1'/'0').
+-- Counts attached participants other than `pid`, recorders excepted; a waived
+-- limit (a moderator arriving) lets `pid` in while no other moderator is joined.
+local function is_full(room, pid, limit, waived)
+  local others, moderator_present = 0, false
+  local waiting, accepted = room_key(room, 'waiting'), room_key(room, 'accepted')
+  for _, other in ipairs(redis.call('HKEYS', room_key(room, 'connected'))) do
+    if other ~= pid then
+      if redis.call('ZSCORE', waiting, other) or redis.call('ZSCORE', accepted, other) then
+        others = others + 1
+      else
+        local kind_role = redis.call('HMGET', room_key(room, 'participant:' .. other),
+          'participation_kind', 'role')
+        if kind_role[1] ~= '"recorder"' then
+          others = others + 1
+          if kind_role[2] == '"moderator"' then
+            moderator_present = true
+          end
+        end
+      end
+    end
+  end
+  if waived == '1' and not moderator_present then
+    return false
+  end
+  return others >= tonumber(limit)
 end
 
 -- Orders joins and arrivals exactly (clock milliseconds would tie).
@@ -96,30 +125,46 @@ end
 JOIN_ROOM: Final = (
     _HELPERS
     + r"""
--- ARGV: prefix, room, pid, instance, heartbeat ttl ms, field, value, ...
+-- ARGV: prefix, room, pid, instance, heartbeat ttl ms,
+--       participant limit ('' = none), limit waived ('1'/'0'),
+--       closes_at ('' = none), field, value, ...
+-- Returns {1 admitted / 0 refused (room full, nothing changed), closes_at or ''}.
 local room, pid = ARGV[2], ARGV[3]
+local closes_at_key = room_key(room, 'closes_at')
+if ARGV[6] ~= '' and is_full(room, pid, ARGV[6], ARGV[7]) then
+  return {0, redis.call('GET', closes_at_key) or ''}
+end
+local participants = room_key(room, 'participants')
+if ARGV[8] ~= '' and redis.call('ZCARD', participants) == 0 then
+  -- This join starts the room's session: its time limit starts now.
+  redis.call('SET', closes_at_key, ARGV[8], 'NX')
+end
 attach(room, pid, ARGV[4], ARGV[5])
 redis.call('ZREM', room_key(room, 'waiting'), pid)
 redis.call('ZREM', room_key(room, 'accepted'), pid)
 redis.call('HDEL', room_key(room, 'waiting_control'), pid)
-local participants = room_key(room, 'participants')
 if not redis.call('ZSCORE', participants, pid) then
   redis.call('ZADD', participants, next_sequence(room), pid)
 end
 local participant = room_key(room, 'participant:' .. pid)
 redis.call('DEL', participant)
-if #ARGV > 5 then
-  redis.call('HSET', participant, unpack(ARGV, 6))
+if #ARGV > 8 then
+  redis.call('HSET', participant, unpack(ARGV, 9))
 end
-return 1
+return {1, redis.call('GET', closes_at_key) or ''}
 """
 )
 
 ENTER_WAITING_ROOM: Final = (
     _HELPERS
     + r"""
--- ARGV: prefix, room, pid, instance, heartbeat ttl ms, control JSON
+-- ARGV: prefix, room, pid, instance, heartbeat ttl ms, control JSON,
+--       participant limit ('' = none), limit waived ('1'/'0')
+-- Returns 1, or 0 when the room is full (nothing changed).
 local room, pid = ARGV[2], ARGV[3]
+if ARGV[7] ~= '' and is_full(room, pid, ARGV[7], ARGV[8]) then
+  return 0
+end
 attach(room, pid, ARGV[4], ARGV[5])
 redis.call('ZREM', room_key(room, 'accepted'), pid)
 local waiting = room_key(room, 'waiting')
