@@ -187,7 +187,7 @@ async def test_uninvited_get_a_cancel_and_deleting_cancels_for_everyone(
 
 
 def sequence(calendar: icalendar.Calendar) -> int:
-    return int(calendar.walk("VEVENT")[0]["SEQUENCE"])
+    return int(str(calendar.walk("VEVENT")[0]["SEQUENCE"]))
 
 
 def _list(value: object) -> list[object]:

@@ -59,7 +59,9 @@ def test_message_has_text_html_calendar_alternatives_and_the_attachment() -> Non
         "text/html",
         "text/calendar",
     ]
-    assert alternative.get_body(("plain",)).get_content() == "Plain ünïcode\n"
+    plain = alternative.get_body(("plain",))
+    assert plain is not None
+    assert plain.get_content() == "Plain ünïcode\n"
     calendar_part = list(alternative.iter_parts())[2]
     assert calendar_part.get_param("method") == "CANCEL"
     assert attachment.get_filename() == "invite.ics"
@@ -91,7 +93,7 @@ def test_smtp_is_off_by_default_and_ports_follow_the_tls_mode(
     assert settings.mail_enabled is False
     assert (settings.mail_max_attempts, settings.mail_retry_base_seconds) == (12, 30)
     ports = {
-        mode: Settings(smtp_tls=mode).smtp_port_or_default  # type: ignore[arg-type]
+        mode: Settings(smtp_tls=mode).smtp_port_or_default
         for mode in ("none", "starttls", "tls")
     }
     assert ports == {"none": 25, "starttls": 587, "tls": 465}

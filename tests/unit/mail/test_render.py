@@ -98,7 +98,7 @@ def test_user_text_is_escaped_in_html_and_kept_in_text() -> None:
 def test_cancellations_carry_no_join_link() -> None:
     assert "Join:" in render(context("updated")).text
     for kind in ("uninvited", "deleted"):
-        mail = render(context(kind))  # type: ignore[arg-type]
+        mail = render(context(kind))
         assert "Join" not in mail.text
         assert "room/1" not in mail.html
 
