@@ -362,3 +362,32 @@ async def test_event_invitees_join_in_the_role_their_invite_gives(api: Api) -> N
 
     assert (await moderator.join("Mo"))["role"] == "moderator"
     assert (await user.join("Pat"))["role"] == "user"
+
+
+async def test_join_success_names_the_rooms_event(api: Api) -> None:
+    owner = api.user("owner")
+    created = await api.http.post(
+        "/v1/events",
+        json={
+            "title": "Retro <Q3>",
+            "description": "",
+            "is_time_independent": True,
+            "is_adhoc": True,
+        },
+        headers=owner,
+    )
+    assert created.status_code == 201, created.text
+    event = created.json()
+    plain_room = await api.room(owner)
+
+    in_event_room = await api.connect(
+        (await api.start(owner, event["room"]["id"]))["ticket"]
+    )
+    in_plain_room = await api.connect((await api.start(owner, plain_room))["ticket"])
+
+    assert (await in_event_room.join("Owner"))["event_info"] == {
+        "id": event["id"],
+        "title": "Retro <Q3>",
+        "is_adhoc": True,
+    }
+    assert (await in_plain_room.join("Owner"))["event_info"] is None

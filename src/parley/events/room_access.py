@@ -25,7 +25,7 @@ from parley.rooms import service as rooms_service
 from parley.rooms.deps import RoomIdPath
 from parley.rooms.models import Room
 from parley.signaling import admission
-from parley.signaling.messages import Role
+from parley.signaling.messages import EventInfo, Role
 
 
 async def get_event_of_room(session: AsyncSession, room_id: uuid.UUID) -> Event | None:
@@ -95,7 +95,24 @@ async def invite_role_in_room(
     return None if role is None else Role(role)
 
 
+async def event_info_of_room(session: AsyncSession, room: Room) -> EventInfo | None:
+    """What `join_success` tells participants about the room's event."""
+    row = (
+        await session.execute(
+            select(Event.id, Event.title, Event.is_adhoc).where(
+                Event.room_id == room.id
+            )
+        )
+    ).first()
+    return (
+        None
+        if row is None
+        else EventInfo(id=row.id, title=row.title, is_adhoc=row.is_adhoc)
+    )
+
+
 # Assets of an event's room show the event's id (`GET /users/me/assets`).
 assets_service.register_event_lookup(event_ids_of_rooms)
 # An invitee joins the event's room in the role the invite gives.
 admission.register_role_lookup(invite_role_in_room)
+admission.register_event_info_lookup(event_info_of_room)

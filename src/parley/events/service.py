@@ -353,8 +353,11 @@ async def delete_event(
             actor_id=actor_id,
             recipients=await recipients_of(session, event),
         )
+    room = await session.get_one(Room, event.room_id)
     await session.execute(delete(Event).where(Event.id == event.id))
-    await session.execute(delete(Room).where(Room.id == event.room_id))
+    # Through the rooms service: its hooks remove what hangs off the room outside
+    # the database (stored asset files) and tell the room's participants.
+    await rooms_service.delete_room(session, room)
 
 
 # ---- rooms -------------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.rooms import service as rooms_service
 from parley.rooms.models import Room
-from parley.signaling.messages import ParticipationKind, Role
+from parley.signaling.messages import EventInfo, ParticipationKind, Role
 from parley.signaling.messages import control as control_messages
 from parley.signaling.state import ResumptionData, TicketData
 from parley.sip import service as sip_service
@@ -34,6 +34,16 @@ def register_role_lookup(lookup: RoleLookup) -> None:
     _role_lookups.append(lookup)
 
 
+# The domain that schedules rooms (events) names the room's event for
+# `join_success.event_info` (notes 11.2); null without one.
+EventInfoLookup = Callable[[AsyncSession, Room], Awaitable[EventInfo | None]]
+_event_info_lookups: list[EventInfoLookup] = []
+
+
+def register_event_info_lookup(lookup: EventInfoLookup) -> None:
+    _event_info_lookups.append(lookup)
+
+
 @dataclass(frozen=True, slots=True)
 class Admission:
     """The participant behind a ticket, as of connecting."""
@@ -49,6 +59,7 @@ class Admission:
     sip_lobby: bool
     tariff: Tariff
     """The room owner's, as of connecting (notes §8.5: the room runs on it)."""
+    event_info: EventInfo | None
 
     @property
     def room_id(self) -> uuid.UUID:
@@ -106,7 +117,16 @@ async def admit(session: AsyncSession, ticket: TicketData) -> Admission:
         room_waiting_room=room.waiting_room,
         sip_lobby=sip_lobby,
         tariff=await tariffs_service.tariff_for_room(session, room),
+        event_info=await _event_info(session, room),
     )
+
+
+async def _event_info(session: AsyncSession, room: Room) -> EventInfo | None:
+    for lookup in _event_info_lookups:
+        info = await lookup(session, room)
+        if info is not None:
+            return info
+    return None
 
 
 async def _role(session: AsyncSession, room: Room, user_id: uuid.UUID | None) -> Role:

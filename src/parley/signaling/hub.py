@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING, Final
 
 from parley.config import Settings
+from parley.signaling import room_deletion
 from parley.signaling.state import SignalingState, create_state
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class SignalingHub:
     async def start(self) -> None:
         if self._owns_state:
             await self.state.start()
+        room_deletion.watch(self)
 
     async def close_sessions(
         self, code: int = GOING_AWAY, *, grace: float = SHUTDOWN_TIMEOUT
@@ -90,6 +92,7 @@ class SignalingHub:
 
     async def aclose(self) -> None:
         """Close the sessions (1001), then the state (if created here)."""
+        room_deletion.unwatch(self)
         await self.close_sessions()
         if self._owns_state:
             await self.state.aclose()

@@ -384,13 +384,18 @@ class Runner:
         if self.status is Status.NEW:
             return
         addressed = message.recipients is not None
+        payload = message.payload if isinstance(message.payload, dict) else {}
+        raw_kind = payload.get("message")
+        kind = raw_kind if isinstance(raw_kind, str) else None
+        if message.namespace == control_messages.NAMESPACE and kind == "room_deleted":
+            # Everyone hears it, waiting participants too, then the room is gone.
+            await self._send_text(message.to_frame())
+            self.request_close(CLOSE_NORMAL)
+            return
         if self.status is not Status.JOINED and not (
             addressed and message.namespace in _BEFORE_JOINING
         ):
             return  # until joined, only what is addressed to the participant
-        payload = message.payload if isinstance(message.payload, dict) else {}
-        raw_kind = payload.get("message")
-        kind = raw_kind if isinstance(raw_kind, str) else None
         if message.namespace == control_messages.NAMESPACE:
             if kind == "joined" and self._already_listed(payload):
                 return
