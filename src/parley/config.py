@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from email.utils import getaddresses
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
@@ -93,6 +95,17 @@ class Settings(BaseSettings):
     jitsi_adhoc_duration_seconds: Annotated[int, Field(ge=60, le=604_800)] = 21_600
     jitsi_dial_in_numbers: Annotated[list[DialInNumber], NoDecode] = []
     booking_rate_limit_per_minute: Annotated[int, Field(ge=0, le=100_000)] = 60
+    smtp_host: str | None = None
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
+    mail_max_attempts: Annotated[int, Field(ge=1, le=100)] = 12
+    mail_retry_base_seconds: Annotated[float, Field(gt=0, le=86_400)] = 30.0
+    mail_retry_max_seconds: Annotated[float, Field(gt=0, le=604_800)] = 3600.0
+    mail_poll_seconds: Annotated[float, Field(gt=0, le=3600)] = 15.0
     calendar_feed_past_days: Annotated[int, Field(ge=0, le=3650)] = 90
     calendar_feed_max_events: Annotated[int, Field(ge=1, le=10_000)] = 1000
     shared_folder_url: AnyHttpUrl | None = None
@@ -160,6 +173,11 @@ class Settings(BaseSettings):
         "tariffs_file",
         "api_token_key_file",
         "jitsi_auth_token",
+        "smtp_host",
+        "smtp_port",
+        "smtp_user",
+        "smtp_password",
+        "smtp_from",
         "shared_folder_url",
         "shared_folder_user",
         "shared_folder_app_password",
@@ -204,6 +222,23 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("must be at least 16 characters long")
         return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _mail_address(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_mail_address(value)
+        return value
+
+    @model_validator(mode="after")
+    def _smtp_complete(self) -> Settings:
+        if self.smtp_host is None:
+            return self
+        if self.smtp_from is None:
+            raise ValueError("PARLEY_SMTP_HOST is set, so PARLEY_SMTP_FROM is required")
+        if (self.smtp_user is None) != (self.smtp_password is None):
+            raise ValueError("PARLEY_SMTP_USER and PARLEY_SMTP_PASSWORD go together")
+        return self
 
     @field_validator("shared_folder_base_path")
     @classmethod
@@ -275,6 +310,18 @@ class Settings(BaseSettings):
         )
 
     @property
+    def mail_enabled(self) -> bool:
+        """Whether e-mail notifications are queued and sent (an SMTP host is set)."""
+        return self.smtp_host is not None
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        """PARLEY_SMTP_PORT, else the usual port of the TLS mode (25, 587, 465)."""
+        if self.smtp_port is not None:
+            return self.smtp_port
+        return {"none": 25, "starttls": 587, "tls": 465}[self.smtp_tls]
+
+    @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith("postgresql")
 
@@ -284,6 +331,22 @@ class Settings(BaseSettings):
         from parley.apikeys.signing import KEY_FILE_NAME
 
         return self.api_token_key_file or self.data_dir / KEY_FILE_NAME
+
+
+def parse_mail_address(value: str) -> tuple[str, str]:
+    """(display name, address) of `addr@example.com` or `Name <addr@example.com>`."""
+    if "\r" in value or "\n" in value:
+        raise ValueError("must be one line")
+    addresses = getaddresses([value])
+    if len(addresses) != 1:
+        raise ValueError("must be one e-mail address")
+    name, address = addresses[0]
+    try:
+        # Internal domains are fine: only the syntax is checked.
+        validate_email(address, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError:
+        raise ValueError("must be an e-mail address, optionally with a name") from None
+    return name, address
 
 
 def _split_list(value: str) -> list[str]:

@@ -32,6 +32,8 @@ from parley.events.invites_router import router as event_invites_router
 from parley.events.router import router as events_router
 from parley.health import router as health_router
 from parley.invites.router import router as invites_router
+from parley.mail import notify as mail_notify
+from parley.mail.worker import MailWorker
 from parley.middleware import RequestIdMiddleware
 from parley.openapi import install_openapi
 from parley.ratelimit import DialInLimits, create_failure_limiter
@@ -91,6 +93,18 @@ def _key_source(settings: Settings, local_issuer: LocalIssuer | None) -> KeySour
     return RemoteJwks(settings.issuer_url)
 
 
+async def _start_mail_worker(
+    database: Database, settings: Settings
+) -> MailWorker | None:
+    """Deliver queued mail in the background; without SMTP nothing is queued."""
+    if not settings.mail_enabled:
+        logger.info("e-mail notifications are off: PARLEY_SMTP_HOST is not set")
+        return None
+    worker = MailWorker(database, settings)
+    await worker.start()
+    return worker
+
+
 def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
@@ -115,6 +129,7 @@ def create_app(
     calendar_ics.configure(base_url=settings.base_url)
     asset_storage = configure_storage(settings)
     configure_provider(settings)
+    mail_notify.configure(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -146,11 +161,14 @@ def create_app(
         app.state.failure_limiter = create_failure_limiter(
             settings.redis_url, key_prefix=settings.redis_key_prefix
         )
+        mail_worker = await _start_mail_worker(app.state.database, settings)
         try:
             yield
         finally:
             # Sessions first (1001, `left` to the others), while the state still works.
             await hub.aclose()
+            if mail_worker is not None:
+                await mail_worker.aclose()
             await app.state.failure_limiter.aclose()
             await verifier.aclose()
             if owned_database:

@@ -14,6 +14,7 @@ from parley.events.models import (
     EventInvite,
 )
 from parley.invites.models import Invite
+from parley.mail.models import OutboxMail
 from parley.reservations.models import Reservation
 from parley.rooms.models import Room
 from parley.shared_folders.models import EventSharedFolder
@@ -36,6 +37,7 @@ __all__ = [
     "EventInvite",
     "EventSharedFolder",
     "Invite",
+    "OutboxMail",
     "Reservation",
     "Room",
     "RoomStreamingTarget",

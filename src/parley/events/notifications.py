@@ -1,17 +1,19 @@
-"""Hook points for e-mail notifications about events (implemented by the mail issue).
+"""Notifications about events, for whoever registers a handler (the mail package).
 
-The events services call these inside the request's transaction, after the
-change is flushed, unless the client passed ``suppress_email_notification``.
-Each is a no-op here; the mail implementation replaces the bodies (for example
-by writing an outbox row in the same transaction) without touching callers.
+The events services call the ``notify_*`` functions inside the request's
+transaction, after the change is flushed, unless the client passed
+``suppress_email_notification``. Each hands one ``Notification`` to every
+registered handler, which may write to the same transaction (the mail outbox
+does). The events package knows nothing about how people are told.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +37,37 @@ class EventChange:
     cancelled: bool = False
 
 
+NotificationKind = Literal["invited", "uninvited", "updated", "deleted"]
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One thing to tell the recipients about the event (``change`` for updates)."""
+
+    kind: NotificationKind
+    event: Event
+    actor_id: uuid.UUID
+    recipients: tuple[Recipient, ...]
+    change: EventChange | None = None
+
+
+NotificationHandler = Callable[[AsyncSession, Notification], Awaitable[None]]
+_handlers: list[NotificationHandler] = []
+
+
+def register_handler(handler: NotificationHandler) -> None:
+    """Have ``handler`` called for every notification (once, however often registered)."""
+    if handler not in _handlers:
+        _handlers.append(handler)
+
+
+async def _dispatch(session: AsyncSession, notification: Notification) -> None:
+    if not notification.recipients:
+        return
+    for handler in _handlers:
+        await handler(session, notification)
+
+
 async def notify_invited(
     session: AsyncSession,
     event: Event,
@@ -43,6 +76,9 @@ async def notify_invited(
     recipients: Sequence[Recipient],
 ) -> None:
     """Someone was invited to the event."""
+    await _dispatch(
+        session, Notification("invited", event, actor_id, tuple(recipients))
+    )
 
 
 async def notify_uninvited(
@@ -53,6 +89,9 @@ async def notify_uninvited(
     recipients: Sequence[Recipient],
 ) -> None:
     """An invite was withdrawn."""
+    await _dispatch(
+        session, Notification("uninvited", event, actor_id, tuple(recipients))
+    )
 
 
 async def notify_updated(
@@ -64,6 +103,9 @@ async def notify_updated(
     change: EventChange,
 ) -> None:
     """The event (or one occurrence of it) changed."""
+    await _dispatch(
+        session, Notification("updated", event, actor_id, tuple(recipients), change)
+    )
 
 
 async def notify_deleted(
@@ -74,3 +116,6 @@ async def notify_deleted(
     recipients: Sequence[Recipient],
 ) -> None:
     """The event was deleted; called before the rows are gone."""
+    await _dispatch(
+        session, Notification("deleted", event, actor_id, tuple(recipients))
+    )

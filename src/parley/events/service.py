@@ -378,6 +378,25 @@ async def invitee_may_access_room(
 rooms_service.register_access_check(invitee_may_access_room)
 
 
+async def streaming_targets_changed(
+    session: AsyncSession, room: Room, suppress_email: bool
+) -> None:
+    """Streaming listener: the targets of an event's room are part of the event."""
+    if suppress_email:
+        return
+    event = await session.scalar(select(Event).where(Event.room_id == room.id))
+    if event is not None:
+        await notify_update(
+            session,
+            event,
+            actor_id=room.created_by_id,
+            change=notifications.EventChange(fields=frozenset({"streaming_targets"})),
+        )
+
+
+streaming_service.register_change_listener(streaming_targets_changed)
+
+
 # ---- busy time ---------------------------------------------------------------
 
 

@@ -28,8 +28,8 @@ class StreamingTargetNotFound(NotFound):
     default_message = "The streaming target could not be found"
 
 
-# The e-mail package registers a listener to tell invitees about changed targets;
-# `suppress_email_notification` is passed through for it to honour.
+# The events package registers a listener: targets of an event's room are part of
+# the event, so invitees are told (`suppress_email_notification` passed through).
 ChangeListener = Callable[[AsyncSession, Room, bool], Awaitable[None]]
 _listeners: list[ChangeListener] = []
 
