@@ -16,7 +16,6 @@ from parley.signaling.messages import (
     InvalidDisplayName,
     ParticipationKind,
     Role,
-    format_timestamp,
     normalize_display_name,
     utc_now,
 )
@@ -25,7 +24,7 @@ from parley.signaling.messages import control as ev
 from parley.signaling.messages import moderation as mod
 from parley.signaling.messages.control import ControlErrorCode as Code
 from parley.signaling.modules import chat, moderation
-from parley.signaling.modules.updates import publish_update
+from parley.signaling.modules.updates import publish_update, set_hand_of
 from parley.signaling.state import ParticipantLimit, RoomFlag, RoomMessage
 from parley.tariffs import service as tariffs_service
 from parley.tariffs.config import ROOM_PARTICIPANT_LIMIT, ROOM_TIME_LIMIT_SECS
@@ -235,11 +234,7 @@ async def set_hand(ctx: Context, *, up: bool) -> None:
     if up and await ctx.state.get_room_flag(ctx.room_id, flag) is False:
         await error(ctx, Code.RAISE_HANDS_DISABLED)
         return
-    changes: dict[str, bool | str] = {
-        "hand_is_up": up,
-        "hand_updated_at": format_timestamp(utc_now()),
-    }
-    await ctx.state.update_participant(ctx.room_id, ctx.participant_id, changes)
+    await set_hand_of(ctx, ctx.participant_id, up=up)
     await ctx.send(ev.HandRaised() if up else ev.HandLowered())
     await publish_update(ctx, ctx.participant_id)
 

@@ -22,11 +22,16 @@ async def publish_update(ctx: Context, target: uuid.UUID) -> None:
         await ctx.publish(RoomMessage.to_room(update, exclude=(target,)))
 
 
-async def lower_hand_of(ctx: Context, target: uuid.UUID) -> None:
-    """Lower ``target``'s hand in the stored state and tell the others."""
+async def set_hand_of(ctx: Context, target: uuid.UUID, *, up: bool) -> bool:
+    """Store ``target``'s hand as up or down; False if it is no longer in the room."""
     changes: dict[str, bool | str] = {
-        "hand_is_up": False,
+        "hand_is_up": up,
         "hand_updated_at": format_timestamp(utc_now()),
     }
-    if await ctx.state.update_participant(ctx.room_id, target, changes):
+    return await ctx.state.update_participant(ctx.room_id, target, changes)
+
+
+async def lower_hand_of(ctx: Context, target: uuid.UUID) -> None:
+    """Lower ``target``'s hand in the stored state and tell the others."""
+    if await set_hand_of(ctx, target, up=False):
         await publish_update(ctx, target)
