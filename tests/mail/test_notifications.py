@@ -364,3 +364,40 @@ async def test_a_new_shared_folder_is_an_update_with_its_read_only_link(
     assert f"Folder password: {folder['read']['password']}" in text
     assert folder["read_write"]["url"] not in text  # the creator's link stays theirs
     assert folder["read_write"]["password"] not in text
+
+
+async def test_guests_invited_by_address_get_an_invite_link_that_admits_them(
+    http: httpx.AsyncClient,
+    organizer: dict[str, str],
+    oidc_issuer: TestIssuer,
+    smtp_server: SmtpServer,
+    mail_settings: Settings,
+) -> None:
+    """The room page needs an account; a guest joins with the mailed invite code."""
+    bob = await registered(http, oidc_issuer, "bob")
+    event = await planning(http, organizer)
+    await invite(http, organizer, event["id"], {"email": GUEST})
+    await invite(http, organizer, event["id"], {"email": "second@outside.example"})
+    await invite(http, organizer, event["id"], {"invitee": bob["id"]})
+
+    guest_mail, second_mail, bob_mail = await smtp_server.wait_for(3)
+    prefix = f"{mail_settings.base_url}/invite/"
+    text, _ = bodies(guest_mail.message)
+    (link,) = [word for word in text.split() if word.startswith(prefix)]
+    code = link.removeprefix(prefix)
+    assert f"{prefix}{code}" in bodies(second_mail.message)[0]  # one code per room
+    _, calendar = invitation(guest_mail.message)
+    assert str(calendar.walk("VEVENT")[0]["URL"]) == link
+    bob_text, _ = bodies(bob_mail.message)
+    assert prefix not in bob_text
+    assert f"{mail_settings.base_url}/room/{event['room']['id']}" in bob_text
+
+    started = await http.post(
+        f"/v1/rooms/{event['room']['id']}/start_invited", json={"invite_code": code}
+    )
+    assert started.status_code == 200, started.text
+    listed = await http.get(
+        f"/v1/rooms/{event['room']['id']}/invites", headers=organizer
+    )
+    # The three-Monday series ends on 21 January, 10:00 Berlin: so does the code.
+    assert [i["expiration"] for i in listed.json()] == ["2030-01-21T09:00:00Z"]

@@ -88,6 +88,8 @@ class EventDetails:
     organizer: User
     participants: tuple[Participant, ...]
     exceptions: tuple[EventException, ...]
+    join_url: str | None = None
+    """Where the reader joins; None: the room's page (for registered users)."""
 
 
 def _display_name(user: User) -> str:
@@ -155,6 +157,7 @@ async def build_event_ics(
     *,
     method: Method,
     attendees: Sequence[str] | None = None,
+    join_url: str | None = None,
 ) -> bytes:
     """The event as a complete VCALENDAR (CRLF lines, UTF-8).
 
@@ -163,9 +166,13 @@ async def build_event_ics(
     uninvited. ``attendees`` limits the ATTENDEE lines to these addresses (for
     example a CANCEL to the uninvited, who are no longer invitees); addresses
     that are not invited get PARTSTAT=NEEDS-ACTION. A cancelled occurrence is
-    an update (REQUEST with one more EXDATE), not a CANCEL.
+    an update (REQUEST with one more EXDATE), not a CANCEL. ``join_url``
+    replaces the room's page as the link to join (a guest's invite link).
     """
-    details = await load_details(session, [event])
+    details = [
+        replace(item, join_url=join_url)
+        for item in await load_details(session, [event])
+    ]
     return render_calendar(
         details, method=method, attendees=attendees, base_url=_current_base_url()
     )
@@ -253,7 +260,7 @@ def _common(
     description: str | None = None,
 ) -> None:
     event = item.event
-    link = room_link(base_url, event.room_id)
+    link = item.join_url or room_link(base_url, event.room_id)
     component.add("uid", event_uid(event.id, base_url))
     component.add("dtstamp", now)
     component.add("sequence", event.sequence)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.interfaces import LoaderOption
@@ -47,6 +47,45 @@ async def create_invite(
     session.add(invite)
     await session.flush()
     return await get_room_invite_or_raise(session, room.id, invite.id)
+
+
+async def guest_invite_for(
+    session: AsyncSession,
+    room: Room,
+    *,
+    created_by_id: uuid.UUID,
+    valid_until: datetime | None,
+) -> Invite:
+    """An invite code of ``created_by_id`` that admits guests until ``valid_until``.
+
+    Reuses an active code of theirs for the room that lasts long enough (None:
+    for good), else makes one expiring then; mails to e-mail invitees carry it.
+    """
+    lasts: ColumnElement[bool] = Invite.expiration.is_(None)
+    if valid_until is not None:
+        lasts = or_(lasts, Invite.expiration >= valid_until)
+    found = await session.scalar(
+        select(Invite)
+        .where(
+            Invite.room_id == room.id,
+            Invite.created_by_id == created_by_id,
+            Invite.active.is_(True),
+            lasts,
+        )
+        .order_by(Invite.created_at, Invite.id)
+        .limit(1)
+    )
+    if found is not None:
+        return found
+    invite = Invite(
+        room_id=room.id,
+        created_by_id=created_by_id,
+        updated_by_id=created_by_id,
+        expiration=valid_until,
+    )
+    session.add(invite)
+    await session.flush()
+    return invite
 
 
 async def get_room_invite_or_raise(

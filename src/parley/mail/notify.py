@@ -21,10 +21,12 @@ from parley.events import notifications
 from parley.events.models import Event, EventException
 from parley.events.notifications import Notification, NotificationKind, Recipient
 from parley.events.occurrences import apply_exception, stored_timing
+from parley.invites import service as invites_service
 from parley.mail import outbox
 from parley.mail.outbox import Attachment, RenderedMail
 from parley.mail.render import MailContext, Occasion, render
-from parley.rooms.links import room_link
+from parley.rooms.links import invite_link, room_link
+from parley.rooms.models import Room
 from parley.shared_folders import service as shared_folders_service
 from parley.streaming import service as streaming_service
 from parley.streaming.models import RoomStreamingTarget
@@ -66,25 +68,47 @@ async def queue_notification(session: AsyncSession, notification: Notification) 
     if not _config.enabled or _unshown(notification):
         return
     event = notification.event
-    attachment = await _ics_attachment(session, notification)
-    rendered: dict[NotificationKind, RenderedMail] = {}
+    join_urls: dict[bool, str] = {}
+    attachments: dict[bool, Attachment] = {}
+    rendered: dict[tuple[NotificationKind, bool], RenderedMail] = {}
     for recipient in _unique(notification.recipients):
         kind = _merged_kind(
             outbox.queued_kind(session, event.id, recipient.email), notification.kind
         )
-        if kind not in rendered:
-            text = render(await _context(session, notification, kind))
-            rendered[kind] = RenderedMail(
-                text.subject, text.text, text.html, attachment
+        # Without an account the room page is closed to them: guests join with an
+        # invite code (none is made for mails that take the invitation away).
+        as_guest = recipient.user_id is None and kind in ("invited", "updated")
+        if as_guest not in join_urls:
+            join_urls[as_guest] = await _join_url(session, event, as_guest=as_guest)
+            attachments[as_guest] = await _ics_attachment(
+                session, notification, join_urls[as_guest]
+            )
+        if (kind, as_guest) not in rendered:
+            context = await _context(session, notification, kind, join_urls[as_guest])
+            text = render(context)
+            rendered[kind, as_guest] = RenderedMail(
+                text.subject, text.text, text.html, attachments[as_guest]
             )
         outbox.enqueue(
             session,
             recipient=recipient.email,
-            mail=rendered[kind],
+            mail=rendered[kind, as_guest],
             kind=kind,
             event_id=event.id,
         )
     await session.flush()
+
+
+async def _join_url(session: AsyncSession, event: Event, *, as_guest: bool) -> str:
+    if not as_guest:
+        return room_link(_config.public_url, event.room_id)
+    invite = await invites_service.guest_invite_for(
+        session,
+        await session.get_one(Room, event.room_id),
+        created_by_id=event.created_by_id,
+        valid_until=event.last_end,
+    )
+    return invite_link(_config.public_url, invite.id)
 
 
 def _unshown(notification: Notification) -> bool:
@@ -108,7 +132,7 @@ def _unique(recipients: tuple[Recipient, ...]) -> list[Recipient]:
 
 
 async def _ics_attachment(
-    session: AsyncSession, notification: Notification
+    session: AsyncSession, notification: Notification, join_url: str
 ) -> Attachment:
     """The iTIP attachment: the event, or its cancellation for the uninvited."""
     method = method_of(notification.kind)
@@ -116,13 +140,20 @@ async def _ics_attachment(
     if notification.kind == "uninvited":
         attendees = [recipient.email for recipient in notification.recipients]
     data = await build_event_ics(
-        session, notification.event, method=method, attendees=attendees
+        session,
+        notification.event,
+        method=method,
+        attendees=attendees,
+        join_url=join_url,
     )
     return Attachment(ICS_FILENAME, f"{ICS_MEDIA_TYPE}; method={method}", data)
 
 
 async def _context(
-    session: AsyncSession, notification: Notification, kind: NotificationKind
+    session: AsyncSession,
+    notification: Notification,
+    kind: NotificationKind,
+    join_url: str,
 ) -> MailContext:
     event = notification.event
     actor = await users_service.get_user(session, notification.actor_id)
@@ -143,7 +174,7 @@ async def _context(
         actor=actor_name,
         when=when,
         repeats=timing.pattern,
-        room_url=room_link(_config.public_url, event.room_id),
+        room_url=join_url,
         streams=tuple(target.public_url for target in await _targets(session, event)),
         shared_folder=await _shared_folder(session, event),
     )
