@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     mail_retry_base_seconds: Annotated[float, Field(gt=0, le=86_400)] = 30.0
     mail_retry_max_seconds: Annotated[float, Field(gt=0, le=604_800)] = 3600.0
     mail_poll_seconds: Annotated[float, Field(gt=0, le=3600)] = 15.0
+    mail_keep_days: Annotated[int, Field(ge=0, le=3650)] = 30
     calendar_feed_past_days: Annotated[int, Field(ge=0, le=3650)] = 90
     calendar_feed_max_events: Annotated[int, Field(ge=1, le=10_000)] = 1000
     shared_folder_url: AnyHttpUrl | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -10,8 +11,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from parley.config import Settings
-from parley.db import Database, create_engine
+from parley.db import Database, create_engine, utcnow
 from parley.mail.models import OutboxMail
+from parley.mail.worker import MailWorker
 from tests.api.events.helpers import create_event, invite
 from tests.mail.conftest import SmtpServer
 from tests.mail.helpers import eventually, outbox
@@ -168,3 +170,46 @@ async def test_two_workers_on_one_database_send_each_mail_once(
     )
     assert len(rows) == 2 * len(invitees)
     assert {row.attempts for row in rows} == {1}
+
+
+async def test_finished_mail_older_than_the_keep_days_is_pruned(
+    live_database: Database, mail_settings: Settings
+) -> None:
+    """Sent and failed rows go after PARLEY_MAIL_KEEP_DAYS; waiting ones never do."""
+    now = utcnow()
+
+    def row(status: str, age_days: float) -> OutboxMail:
+        return OutboxMail(
+            recipient=f"{status}-{age_days}@outside.example",
+            subject="s",
+            text_body="t",
+            html_body="h",
+            kind="invited",
+            status=status,
+            created_at=now - timedelta(days=age_days),
+        )
+
+    async with live_database.sessionmaker() as session, session.begin():
+        session.add_all(
+            row(status, age)
+            for status in ("sent", "failed", "pending", "sending")
+            for age in (40, 29)
+        )
+    worker = MailWorker(
+        live_database, mail_settings.model_copy(update={"mail_keep_days": 30})
+    )
+
+    assert await worker.prune() == 2
+    kept = {(r.status, r.recipient.split("-")[1]) for r in await outbox(live_database)}
+    assert kept == {
+        ("sent", "29@outside.example"),
+        ("failed", "29@outside.example"),
+        ("pending", "40@outside.example"),
+        ("pending", "29@outside.example"),
+        ("sending", "40@outside.example"),
+        ("sending", "29@outside.example"),
+    }
+    keep_all = MailWorker(
+        live_database, mail_settings.model_copy(update={"mail_keep_days": 0})
+    )
+    assert await keep_all.prune() == 0

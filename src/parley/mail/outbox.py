@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
@@ -219,3 +219,31 @@ async def record(
                 row.last_error = result.error
             if result.next_attempt_at is not None:
                 row.next_attempt_at = result.next_attempt_at
+
+
+FINISHED_STATUSES = ("sent", "failed")
+PRUNE_BATCH = 1_000
+
+
+async def prune_finished(
+    sessionmaker: async_sessionmaker[AsyncSession], *, created_before: datetime
+) -> int:
+    """Delete sent and failed mail queued before then, in batches; how many went."""
+    pruned = 0
+    while True:
+        async with sessionmaker() as session, session.begin():
+            batch = (
+                select(OutboxMail.id)
+                .where(
+                    OutboxMail.status.in_(FINISHED_STATUSES),
+                    OutboxMail.created_at < created_before,
+                )
+                .limit(PRUNE_BATCH)
+            )
+            result = await session.execute(
+                delete(OutboxMail).where(OutboxMail.id.in_(batch))
+            )
+        count: int = result.rowcount  # type: ignore[attr-defined]
+        pruned += count
+        if count < PRUNE_BATCH:
+            return pruned

@@ -30,6 +30,8 @@ BATCH_SIZE = 10
 MIN_IDLE_SECONDS = 0.1
 # How long a stopping worker may finish its round before it is cancelled.
 STOP_GRACE_SECONDS = 5.0
+# How often sent and failed mail older than PARLEY_MAIL_KEEP_DAYS is deleted.
+PRUNE_INTERVAL_SECONDS = 3600.0
 
 
 def retry_delay(attempts: int, *, base: float, cap: float, rng: random.Random) -> float:
@@ -65,6 +67,7 @@ class MailWorker:
         self._task: asyncio.Task[None] | None = None
         self._wakeup: outbox.Wakeup | None = None
         self._stopping = False
+        self._next_prune = 0.0  # event-loop time; the first round prunes
 
     async def start(self) -> None:
         self._wakeup = outbox.add_wakeup()
@@ -88,6 +91,7 @@ class MailWorker:
         while not self._stopping:
             self._wakeup.flag.clear()
             try:
+                await self._prune_when_due()
                 if await self.run_round():
                     continue
                 delay = await self._idle_seconds()
@@ -97,6 +101,28 @@ class MailWorker:
                 delay = poll
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.flag.wait(), delay)
+
+    async def _prune_when_due(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now < self._next_prune:
+            return
+        self._next_prune = now + PRUNE_INTERVAL_SECONDS
+        await self.prune()
+
+    async def prune(self) -> int:
+        """Delete finished mail older than PARLEY_MAIL_KEEP_DAYS (0: keep all)."""
+        keep_days = self._settings.mail_keep_days
+        if keep_days == 0:
+            return 0
+        pruned = await outbox.prune_finished(
+            self._database.sessionmaker,
+            created_before=utcnow() - timedelta(days=keep_days),
+        )
+        if pruned:
+            logger.info(
+                "deleted %d sent or failed mails older than %d days", pruned, keep_days
+            )
+        return pruned
 
     async def _idle_seconds(self) -> float:
         """Until the next retry falls due, at most one poll interval."""
