@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
 
 from parley.mail.models import OutboxMail
+from parley.transactions import after_commit, after_rollback
 
 ACTIVE_STATUSES = ("pending", "sending")
 _QUEUED_KEY = "parley.mail.queued"  # session.info: (event id, address) → row
@@ -42,7 +42,8 @@ class RenderedMail:
 
 def queued_kind(session: AsyncSession, event_id: uuid.UUID, address: str) -> str | None:
     """The kind of mail already queued in this transaction for the address, if any."""
-    row = _queued(session).get((event_id, address.lower()))
+    queued = session.sync_session.info.get(_QUEUED_KEY, {})
+    row = queued.get((event_id, address.lower()))
     return None if row is None else row.kind
 
 
@@ -79,9 +80,21 @@ def enqueue(
 
 
 def _queued(session: AsyncSession) -> dict[tuple[uuid.UUID, str], OutboxMail]:
-    queued: dict[tuple[uuid.UUID, str], OutboxMail] = session.info.setdefault(
-        _QUEUED_KEY, {}
-    )
+    """This transaction's queued mail; its end forgets it, its commit wakes workers."""
+    info = session.sync_session.info
+    queued: dict[tuple[uuid.UUID, str], OutboxMail] | None = info.get(_QUEUED_KEY)
+    if queued is None:
+        queued = info[_QUEUED_KEY] = {}
+
+        def forget() -> None:
+            info.pop(_QUEUED_KEY, None)
+
+        def forget_and_wake() -> None:
+            forget()
+            _wake_workers()
+
+        after_commit(session, forget_and_wake)
+        after_rollback(session, forget)
     return queued
 
 
@@ -114,16 +127,9 @@ def remove_wakeup(wakeup: Wakeup) -> None:
     _wakeups.discard(wakeup)
 
 
-@event.listens_for(Session, "after_commit")
-def _wake_after_commit(session: Session) -> None:
-    if session.info.pop(_QUEUED_KEY, None):
-        for wakeup in list(_wakeups):
-            wakeup.ring()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_QUEUED_KEY, None)
+def _wake_workers() -> None:
+    for wakeup in list(_wakeups):
+        wakeup.ring()
 
 
 # ---- the worker's side -------------------------------------------------------

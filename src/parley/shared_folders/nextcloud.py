@@ -163,18 +163,31 @@ class NextcloudProvider:
         if response.status_code == 409:  # RFC 4918 9.3.1: a parent is missing
             parts = path.split("/")
             for depth in range(1, len(parts)):
-                parent = await self._mkcol(client, "/".join(parts[:depth]))
-                if parent.status_code not in (201, 405):
+                parent_path = "/".join(parts[:depth])
+                parent = await self._mkcol(client, parent_path)
+                # Another request may be making the same parent right now; what
+                # matters is that it exists afterwards.
+                if parent.status_code not in (201, 405) and not await self._exists(
+                    client, parent_path
+                ):
                     raise _failure(parent, "creating a parent folder")
             response = await self._mkcol(client, path)
         if response.status_code == 201:
             return True
-        if response.status_code == 405:  # MKCOL on an existing collection
+        # 405: MKCOL on an existing collection; anything else may be a concurrent
+        # request making it at this moment (WebDAV servers differ in what they say).
+        if response.status_code == 405 or await self._exists(client, path):
             return False
         raise _failure(response, "creating the folder")
 
     async def _mkcol(self, client: httpx.AsyncClient, path: str) -> httpx.Response:
         return await self._send(client, "MKCOL", self._dav_url(path))
+
+    async def _exists(self, client: httpx.AsyncClient, path: str) -> bool:
+        response = await self._send(
+            client, "PROPFIND", self._dav_url(path), headers={"Depth": "0"}
+        )
+        return response.status_code == 207  # Multi-Status: the resource is there
 
     async def _share(
         self,

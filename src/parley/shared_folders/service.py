@@ -3,7 +3,8 @@
 The creator manages the folder and sees both links; invitees see the read-only
 link. The folder is made on the provider before its row is written, inside the
 request's transaction, so a provider failure leaves no row (and the provider
-removes what it made part-way). Events created with ``has_shared_folder`` get
+removes what it made part-way); if the transaction fails later, the folder is
+removed from the provider again. Events created with ``has_shared_folder`` get
 one, and deleting an event deletes its folder, best effort (hooks below).
 """
 
@@ -27,9 +28,10 @@ from parley.shared_folders.errors import (
     SharedFolderNotFound,
 )
 from parley.shared_folders.models import EventSharedFolder
-from parley.shared_folders.provider import SharedFolderProvider
+from parley.shared_folders.provider import ProvidedFolder, SharedFolderProvider
 from parley.shared_folders.registry import get_provider, require_provider
 from parley.shared_folders.schemas import SharedFolder
+from parley.transactions import after_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +146,27 @@ async def _create(
         if existing is None:  # the event itself went away meanwhile
             raise EventNotFound() from None
         return existing, False
+    event_id = event.id  # the row is expired once the transaction has rolled back
+    after_rollback(session, lambda: _remove_uncommitted(provider, event_id, made))
     return folder, True
+
+
+async def _remove_uncommitted(
+    provider: SharedFolderProvider, event_id: uuid.UUID, made: ProvidedFolder
+) -> None:
+    """The transaction that was to keep the folder failed: take it away again."""
+    try:
+        await provider.delete_folder(
+            made.path, [made.read.share_id, made.write.share_id]
+        )
+    except (ProviderUnavailable, ProviderFailed) as exc:
+        logger.warning(
+            "event %s: shared folder %s stays on the storage although its "
+            "transaction rolled back: %s",
+            event_id,
+            made.path,
+            exc.message,
+        )
 
 
 # ---- event hooks -------------------------------------------------------------

@@ -13,10 +13,15 @@ from typing import Any
 import httpx
 import pytest
 
+from parley.db import Database
 from parley.events import notifications
+from parley.events import service as events_service
+from parley.shared_folders import registry, service
+from parley.shared_folders.provider import SharedFolderProvider
 from tests.api.events.helpers import create_event, event_body, invite, me
 from tests.api.shared_folders.conftest import BASE_PATH, provider_settings
 from tests.conftest import AppClient
+from tests.mail.helpers import eventually
 from tests.nextcloud_standin import NextcloudStandIn, silent_port
 
 
@@ -393,6 +398,57 @@ async def test_event_create_with_folder_while_the_storage_is_down_creates_nothin
         "service_unavailable",
     )
     assert (await shared.get("/v1/events", headers=alice)).json() == []
+
+
+class _Abandoned(Exception):
+    """Raised to roll a transaction back."""
+
+
+async def test_a_folder_whose_transaction_rolls_back_is_removed_again(
+    shared: httpx.AsyncClient,
+    alice: dict[str, str],
+    nextcloud: NextcloudStandIn,
+    database: Database,
+) -> None:
+    event = await create_event(shared, alice)
+    provider = registry.get_provider()
+    assert provider is not None
+    made_on_storage = await _make_folder_then_roll_back(
+        database, provider, nextcloud, uuid.UUID(event["id"])
+    )
+
+    assert made_on_storage
+    await eventually(
+        lambda: _folder_state(nextcloud, event["id"]),
+        lambda state: state == (False, 0),
+    )
+    fetched = await shared.get(url(event["id"]), headers=alice)
+    assert fetched.status_code == 404
+
+
+async def _make_folder_then_roll_back(
+    database: Database,
+    provider: SharedFolderProvider,
+    nextcloud: NextcloudStandIn,
+    event_id: uuid.UUID,
+) -> bool:
+    """Whether the folder was on the storage before the transaction rolled back."""
+    made_on_storage = False
+    try:
+        async with database.sessionmaker() as session, session.begin():
+            event = await events_service.get_event_or_raise(session, event_id)
+            await service.put_shared_folder(
+                session, provider, event, actor_id=event.created_by_id, notify=False
+            )
+            made_on_storage = folder_of(nextcloud, str(event_id)).is_dir()
+            raise _Abandoned  # e.g. the commit fails after the folder was made
+    except _Abandoned:
+        pass
+    return made_on_storage
+
+
+async def _folder_state(nextcloud: NextcloudStandIn, event_id: str) -> tuple[bool, int]:
+    return folder_of(nextcloud, event_id).exists(), len(nextcloud.shares)
 
 
 async def test_deleting_an_event_deletes_its_folder(
