@@ -26,9 +26,8 @@ from parley.booking.template import TemplateField, render_template
 from parley.errors import FieldError, ValidationFailed
 from parley.events import service as events_service
 from parley.events.calendar_lock import lock_calendar
-from parley.events.models import Event
 from parley.events.schemas import DateTimeTZ, PostEventsBody
-from parley.rooms import links as rooms_links
+from parley.rooms.links import room_link
 
 _TITLE_LENGTH = 255
 _DESCRIPTION_LENGTH = 4096
@@ -93,11 +92,6 @@ def _event_body(
     )
 
 
-def room_link(public_url: str, event: Event) -> str:
-    """Where participants join the event's Parley room."""
-    return rooms_links.room_link(public_url, event.room_id)
-
-
 def _with_conference_link(description: str, link: str) -> str:
     line = f"Join the meeting: {link}"
     return f"{_clip(description, _DESCRIPTION_LENGTH - len(line) - 2)}\n\n{line}"
@@ -140,7 +134,7 @@ async def book_meeting(
     )
     if public.profile.start_conference:
         event.description = _with_conference_link(
-            event.description, room_link(public_url, event)
+            event.description, room_link(public_url, event.room_id)
         )
     await events_service.invite_email(
         session, event, email=values["email"], role="guest", inviter_id=owner_id

@@ -77,15 +77,12 @@ async def guest_invite_for(
     )
     if found is not None:
         return found
-    invite = Invite(
-        room_id=room.id,
+    return await create_invite(
+        session,
+        room=room,
         created_by_id=created_by_id,
-        updated_by_id=created_by_id,
-        expiration=valid_until,
+        data=NewInviteCode(expiration=valid_until),
     )
-    session.add(invite)
-    await session.flush()
-    return invite
 
 
 async def get_room_invite_or_raise(
