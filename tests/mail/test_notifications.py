@@ -318,7 +318,8 @@ async def test_mails_carry_the_same_links_whatever_show_meeting_details_says(
         ]
     for shown in (True, False):
         (join, stream) = lines[shown]
-        assert join.startswith("Join:") and "/invite/" in join
+        assert join.startswith("Join:")
+        assert "/invite/" in join
         assert stream == "Live stream: https://watch.example.com/live"
 
 

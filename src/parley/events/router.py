@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import AwareDatetime, TypeAdapter
+from pydantic import TypeAdapter
 
 from parley.auth.deps import CurrentPrincipal
 from parley.db import SessionDep
@@ -49,6 +49,7 @@ from parley.events.schemas import (
     PatchEventInstance,
     PostEventsBody,
 )
+from parley.instants import Instant
 from parley.invites.deps import INVITE_CODE_SECURITY
 
 router = APIRouter(tags=["events"])
@@ -63,11 +64,11 @@ _EVENT_LIST = TypeAdapter(list[EventRead | EventExceptionRead])
 _INVITE_STATUSES = frozenset({"pending", "accepted", "tentative", "declined"})
 
 TimeMin = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Query(description="Lower bound of the time range (RFC 3339)"),
 ]
 TimeMax = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Query(description="Upper bound of the time range (RFC 3339)"),
 ]
 PerPage = Annotated[

@@ -7,7 +7,6 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     Discriminator,
     EmailStr,
     Field,
@@ -19,6 +18,7 @@ from pydantic import (
 
 from parley.events.recurrence import MAX_LINE_LENGTH, MAX_PATTERN_LINES
 from parley.events.recurrence.content_lines import load_zone
+from parley.instants import Instant
 from parley.schemas import RequestBody, Schema
 from parley.shared_folders.schemas import SharedFolder
 from parley.streaming.schemas import RoomStreamingTargetRead, StreamingTargetBody
@@ -48,7 +48,7 @@ RecurrencePattern = Annotated[
 class DateTimeTZ(RequestBody):
     """A UTC instant and the IANA zone it was created in (notes 4.1)."""
 
-    datetime: AwareDatetime = Field(description="UTC datetime (RFC 3339)")
+    datetime: Instant = Field(description="UTC datetime (RFC 3339), years 1900 to 8999")
     timezone: StrictStr = Field(
         max_length=64, description="IANA time zone, e.g. Europe/Berlin"
     )

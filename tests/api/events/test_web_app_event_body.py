@@ -116,7 +116,8 @@ async def test_the_web_apps_new_meeting_is_created_as_it_asked(
         "streaming_targets": [],
     }
     assert event["room"] == {"id": event["room"]["id"], "waiting_room": True}
-    assert "e2e_encryption" not in event and "guest_access" not in event
+    assert "e2e_encryption" not in event
+    assert "guest_access" not in event
     fetched = await client.get(f"/v1/events/{event['id']}", headers=alice)
     assert fetched.json() == event
 

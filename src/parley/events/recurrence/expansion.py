@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from parley.events.recurrence.periods import Anchor, RuleExpander
 from parley.events.recurrence.rules import RecurrenceRule
+from parley.instants import shift
 
 # Work units per engine call, each roughly a microsecond of CPU (costs in
 # periods.py). The bound keeps any one call near 0.2 s and still covers about
@@ -46,14 +47,7 @@ class WorkBudget:
         self.remaining -= units
 
 
-def _shifted(moment: datetime, delta: timedelta) -> datetime:
-    """``moment + delta``, saturating at the ends of the datetime range."""
-    try:
-        return moment + delta
-    except OverflowError:
-        if delta < timedelta(0):
-            return datetime.min.replace(tzinfo=moment.tzinfo)
-        return datetime.max.replace(tzinfo=moment.tzinfo)
+_shifted = shift  # ``moment + delta``, saturating at the ends of the datetime range
 
 
 def rule_instants(
