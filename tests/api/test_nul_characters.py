@@ -8,8 +8,6 @@ a JSON body (nested objects, list items, map values) and every form field.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,14 +15,11 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
 
-import parley.models  # noqa: F401 - every table, for the snapshot
-from parley.db import Base, Database
+from parley.db import Database
 from parley.input_guard import NUL
-from tests.conftest import project_root
+from tests.api.snapshots import snapshot
 
 POISON = f"a{NUL}b"
 MESSAGE = "must not contain NUL characters (U+0000)"
@@ -43,21 +38,6 @@ class Target:
     @property
     def name(self) -> str:
         return ".".join(str(part) for part in self.field)
-
-
-def committed_operations() -> list[tuple[str, str]]:
-    """(method, path) of the committed document, for test ids at collection time.
-
-    The test reads each operation from the running app's own document; the drift
-    test keeps the committed one equal to it.
-    """
-    document = json.loads((project_root() / "openapi" / "openapi.json").read_text())
-    return sorted(
-        (method, path)
-        for path, operations in document["paths"].items()
-        for method in operations
-        if method in METHODS
-    )
 
 
 def _resolve(schema: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
@@ -155,60 +135,65 @@ def request_for(
     return request
 
 
-async def snapshot(database: Database) -> str:
-    """A digest of every row of every table, as the requests' sessions see it."""
-    digest = hashlib.sha256()
-    async with database.sessionmaker() as session:
-        for table in Base.metadata.sorted_tables:
-            rows = (await session.execute(select(table))).all()
-            digest.update(table.name.encode())
-            for row in sorted(repr(tuple(row)) for row in rows):
-                digest.update(row.encode())
-    return digest.hexdigest()
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, by_method in sorted(document["paths"].items()):
+        for method, operation in sorted(by_method.items()):
+            if method in METHODS:
+                yield method, path, operation
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    committed_operations(),
-    ids=[f"{m.upper()} {p}" for m, p in committed_operations()],
-)
-async def test_nul_in_any_text_input_is_refused_naming_it_and_changes_nothing(
-    app: FastAPI,
+async def _refusals(
     client: httpx.AsyncClient,
-    database: Database,
-    alice: dict[str, str],
+    headers: dict[str, str],
     method: str,
     path: str,
-) -> None:
-    document = app.openapi()
-    operation = document["paths"][path][method]
-    inputs = targets(operation, document)
-    if not inputs:
-        pytest.skip("the operation takes no text input")
-    await client.get("/v1/users/me", headers=alice)  # Alice exists before the snapshot
-    before = await snapshot(database)
-    for target in inputs:
+    operation: dict[str, Any],
+    document: dict[str, Any],
+) -> list[str]:
+    """What went wrong for the operation's text inputs (empty: all refused right)."""
+    problems = []
+    for target in targets(operation, document):
         request = request_for(path, operation, document, target)
-        headers = {**alice, **request.pop("headers", {})}
-        response = await client.request(method, headers=headers, **request)
+        response = await client.request(
+            method, headers={**headers, **request.pop("headers", {})}, **request
+        )
+        where = f"{method.upper()} {path} {target.location} {target.name}"
         expected = (
             (422, "validation_failed")
             if target.location == "json"
             else (400, "bad_request")
         )
-        where = f"{method.upper()} {path} {target.location} {target.name}"
-        assert (response.status_code, response.json().get("code")) == expected, (
-            where,
-            response.text,
-        )
         body = response.json()
-        assert {
+        if (response.status_code, body.get("code")) != expected:
+            problems.append(f"{where}: {response.status_code} {response.text[:200]}")
+        elif {
             "field": target.name,
             "code": "invalid_value",
             "message": MESSAGE,
-        } in body["errors"], where
-        assert f"{target.name}: {MESSAGE}" in body["message"], where
-    assert await snapshot(database) == before
+        } not in body["errors"] or f"{target.name}: {MESSAGE}" not in body["message"]:
+            problems.append(f"{where}: does not name the field: {response.text[:200]}")
+    return problems
+
+
+async def test_nul_in_any_text_input_is_refused_naming_it_and_changes_nothing(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    database: Database,
+    alice: dict[str, str],
+) -> None:
+    """Every operation of the app's document, every text input of each."""
+    document = app.openapi()
+    await client.get("/v1/users/me", headers=alice)  # Alice exists before the snapshot
+    problems: list[str] = []
+    swept = 0
+    for method, path, operation in operations(document):
+        before = await snapshot(database)
+        problems += await _refusals(client, alice, method, path, operation, document)
+        swept += len(targets(operation, document))
+        if await snapshot(database) != before:
+            problems.append(f"{method.upper()} {path}: changed stored data")
+    assert problems == []
+    assert swept > 200  # the walk found the inputs (the next test checks which)
 
 
 def test_the_sweep_reaches_every_kind_of_input(app: FastAPI) -> None:
