@@ -12,6 +12,8 @@ from parley.auth.errors import AuthenticationFailed, TokenExpired
 from parley.auth.keys import KeySource, algorithm_for_key
 
 V = TypeVar("V")
+REFRESH_TOKEN_TYPE = "Refresh"
+"""The `typ` claim of refresh tokens (as Keycloak's), refused as bearer tokens."""
 
 
 class ExpiringCache(Generic[V]):
@@ -103,6 +105,10 @@ class TokenVerifier:
             raise AuthenticationFailed(f"The access token is invalid: {exc}") from exc
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise AuthenticationFailed("The access token has no subject")
+        # Refresh tokens are JWTs too (the web app reads their `exp`); signed with the
+        # same key, they must still never pass as bearer tokens.
+        if str(claims.get("typ", "")).lower() == REFRESH_TOKEN_TYPE.lower():
+            raise AuthenticationFailed("A refresh token is not an access token")
         return claims
 
     async def aclose(self) -> None:
