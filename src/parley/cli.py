@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from parley.config import Settings, SettingsError, load_settings
@@ -102,9 +103,12 @@ def _openapi(args: argparse.Namespace, settings: Settings) -> int:
     from parley.main import create_app
     from parley.openapi import render
 
-    # An external issuer keeps the document free of the local issuer's key handling.
-    # The plugin types the field as AnyHttpUrl; pydantic parses the string into one.
-    document = render(create_app(Settings(oidc_issuer="http://issuer.invalid")))  # type: ignore[arg-type]
+    # The embedded issuer's JSON endpoints are part of the document; its key goes to
+    # a scratch directory (the document holds no key) and is thrown away.
+    with tempfile.TemporaryDirectory() as scratch:
+        document = render(
+            create_app(Settings(oidc_issuer=None, data_dir=Path(scratch)))
+        )
     path = Path(args.output)
     if args.check:
         if not path.exists() or path.read_text() != document:

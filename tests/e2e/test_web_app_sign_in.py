@@ -60,6 +60,21 @@ def web_app_server() -> Iterator[_WebApp]:
         server.server_close()
 
 
+def add_user(env: dict[str, str], cwd: Path) -> None:
+    """`parley user add` as the README shows it, password on standard input."""
+    added = subprocess.run(
+        [sys.executable, "-m", "parley.cli", "user", "add", EMAIL]
+        + ["--name", "Ada Lovelace", "--password-stdin"],  # noqa: RUF005
+        input=PASSWORD + "\n",
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+
+
 def _stored(tokens: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: jwt.get_unverified_claims(value) for name, value in tokens.items()}
 
@@ -79,17 +94,7 @@ async def test_web_app_signs_in_refreshes_and_signs_out(
         "PARLEY_CORS_ORIGINS": app_origin,
     }
     with running_server(tmp_path, extra_env) as (base, env):
-        added = subprocess.run(
-            [sys.executable, "-m", "parley.cli", "user", "add", EMAIL]
-            + ["--name", "Ada Lovelace", "--password-stdin"],
-            input=PASSWORD + "\n",
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert added.returncode == 0, added.stderr
+        add_user(env, tmp_path)
         config = {
             "authority": base,
             "clientId": "Frontend",
@@ -112,7 +117,8 @@ async def _drive_browser(async_playwright: Any, base: str, app_origin: str) -> N
             await page.get_by_text("ready").wait_for()
             await page.get_by_role("button", name="Sign in").click()
             await page.wait_for_url(f"{base}/oidc/auth?*")
-            assert "state=" not in page.url and "nonce=" not in page.url
+            assert "state=" not in page.url
+            assert "nonce=" not in page.url
 
             # Keyboard only: type into the labelled fields, submit with Enter.
             await page.get_by_label("E-mail address").fill(EMAIL)

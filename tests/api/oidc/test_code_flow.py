@@ -60,7 +60,8 @@ async def test_sign_in_without_state_or_nonce_gives_three_jwts(
     )
     assert all(isinstance(c["exp"], int) for c in (access, refresh, id_token))
     assert access["exp"] - access["iat"] == body["expires_in"] == 300
-    assert refresh["typ"] == "Refresh" and refresh["exp"] > access["exp"]
+    assert refresh["typ"] == "Refresh"
+    assert refresh["exp"] > access["exp"]
     expected_person = {
         "iss": "http://127.0.0.1:11311",
         "sub": local_subject(EMAIL),

@@ -62,7 +62,8 @@ async def test_unknown_account_and_wrong_password_look_the_same(
     )
     # Both paths run one Argon2 verification: the unknown account against a stand-in.
     assert len(verified) == 2
-    assert verified[0] is not None and verified[1] is None
+    assert verified[0] is not None
+    assert verified[1] is None
 
 
 async def test_expired_form_is_explained(web_app: WebApp) -> None:

@@ -115,7 +115,8 @@ def test_errors_are_one_line_and_exit_1(
     assert code == 1
     assert out == ""
     assert len(err.strip().splitlines()) == 1
-    assert err.startswith("parley user: ") and message in err
+    assert err.startswith("parley user: ")
+    assert message in err
 
 
 def test_refused_with_an_external_issuer(

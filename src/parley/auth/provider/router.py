@@ -28,8 +28,9 @@ from authlib.oidc.core.errors import LoginRequiredError
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.auth.deps import AuthenticatorDep, bearer_token
+from parley.auth.deps import Authenticator, AuthenticatorDep, bearer_token
 from parley.auth.errors import AuthenticationFailed
 from parley.auth.provider import accounts, grants, pages
 from parley.auth.provider.pages import SignInForm
@@ -40,7 +41,7 @@ from parley.auth.provider.server import (
     ProviderRequest,
 )
 from parley.config import Settings
-from parley.db import WriteSessionDep
+from parley.db import SessionDep, WriteSessionDep
 from parley.errors import ErrorBody
 from parley.ratelimit import (
     FailureLimiterDep,
@@ -313,12 +314,16 @@ def provider_router(provider: Provider, limits: SignInLimits) -> APIRouter:
         except OAuth2Error as error:
             return None, error_page(error)
 
-    @router.get(DISCOVERY_PATH, response_model=dict[str, Any])
+    @router.get(
+        DISCOVERY_PATH, response_model=dict[str, Any], openapi_extra={"security": []}
+    )
     async def openid_configuration() -> dict[str, Any]:
         """The embedded issuer's OpenID Provider Metadata."""
         return provider.discovery_document(PATHS)
 
-    @router.get(PATHS["jwks_uri"], response_model=dict[str, Any])
+    @router.get(
+        PATHS["jwks_uri"], response_model=dict[str, Any], openapi_extra={"security": []}
+    )
     async def jwks() -> dict[str, Any]:
         """The public key tokens are signed with (JWK Set)."""
         return provider.issuer.jwks()
@@ -472,17 +477,7 @@ def provider_router(provider: Provider, limits: SignInLimits) -> APIRouter:
         triple = await exchange.call(provider.server.create_token_response, oauth)
         return _response(*triple)
 
-    @router.api_route(
-        PATHS["userinfo_endpoint"],
-        methods=["GET", "POST"],
-        response_model=UserInfo,
-        response_model_exclude_none=True,
-        responses={401: {"model": ErrorBody}},
-    )
-    async def userinfo(
-        request: Request, authenticator: AuthenticatorDep, session: WriteSessionDep
-    ) -> UserInfo:
-        """The signed-in user's claims, for an access token."""
+    async def user_info(request: Request, authenticator: Any, session: Any) -> UserInfo:
         claims = await authenticator.verifier.verify(bearer_token(request))
         if claims.get("typ") == ID_TOKEN_TYPE:
             raise AuthenticationFailed("An ID token is not an access token")
@@ -500,6 +495,32 @@ def provider_router(provider: Provider, limits: SignInLimits) -> APIRouter:
             info.family_name = user.lastname
             info.preferred_username = user.email
         return info
+
+    userinfo_responses: dict[int | str, dict[str, Any]] = {401: {"model": ErrorBody}}
+
+    @router.get(
+        PATHS["userinfo_endpoint"],
+        response_model=UserInfo,
+        response_model_exclude_none=True,
+        responses=userinfo_responses,
+    )
+    async def get_userinfo(
+        request: Request, authenticator: AuthenticatorDep, session: SessionDep
+    ) -> UserInfo:
+        """The signed-in user's claims, for an access token."""
+        return await user_info(request, authenticator, session)
+
+    @router.post(
+        PATHS["userinfo_endpoint"],
+        response_model=UserInfo,
+        response_model_exclude_none=True,
+        responses=userinfo_responses,
+    )
+    async def post_userinfo(
+        request: Request, authenticator: AuthenticatorDep, session: SessionDep
+    ) -> UserInfo:
+        """The signed-in user's claims, for an access token (POST form)."""
+        return await user_info(request, authenticator, session)
 
     @router.post(
         PATHS["revocation_endpoint"],
