@@ -63,8 +63,17 @@ def web_app_server() -> Iterator[_WebApp]:
 def add_user(env: dict[str, str], cwd: Path) -> None:
     """`parley user add` as the README shows it, password on standard input."""
     added = subprocess.run(
-        [sys.executable, "-m", "parley.cli", "user", "add", EMAIL]
-        + ["--name", "Ada Lovelace", "--password-stdin"],  # noqa: RUF005
+        [
+            sys.executable,
+            "-m",
+            "parley.cli",
+            "user",
+            "add",
+            EMAIL,
+            "--name",
+            "Ada Lovelace",
+            "--password-stdin",
+        ],
         input=PASSWORD + "\n",
         cwd=cwd,
         env=env,

@@ -477,7 +477,9 @@ def provider_router(provider: Provider, limits: SignInLimits) -> APIRouter:
         triple = await exchange.call(provider.server.create_token_response, oauth)
         return _response(*triple)
 
-    async def user_info(request: Request, authenticator: Any, session: Any) -> UserInfo:
+    async def user_info(
+        request: Request, authenticator: Authenticator, session: AsyncSession
+    ) -> UserInfo:
         claims = await authenticator.verifier.verify(bearer_token(request))
         if claims.get("typ") == ID_TOKEN_TYPE:
             raise AuthenticationFailed("An ID token is not an access token")
