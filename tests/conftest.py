@@ -30,10 +30,15 @@ from parley import migrate
 from parley.config import Settings
 from parley.db import Database, create_engine
 from parley.main import create_app
+from parley.wiring import wire
 from tests.oidc_issuer import TestIssuer
 
 T = TypeVar("T")
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+POSTGRES_UNREACHABLE = 3
+"""pytest's exit status when PostgreSQL refuses connections (scripts/test knows it)."""
+TEST_POOL_SIZE = 4
+"""Connections each test process may hold (PostgreSQL allows 100 in all)."""
 REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -68,12 +73,21 @@ def _create_postgres_database(admin_url: str, name: str) -> str:
 
     try:
         asyncio.run(create())
-    except (OSError, asyncpg.PostgresError) as exc:
+    except ConnectionRefusedError as exc:
+        # Only a server that is not there may be skipped, and never under CI;
+        # scripts/test then says so in its last line.
         message = f"PostgreSQL at {admin_url} is unreachable: {exc}"
         if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
+            pytest.exit(message, returncode=pytest.ExitCode.TESTS_FAILED)
         pytest.exit(
-            message + " (set PARLEY_TEST_DB=sqlite to test on SQLite)", returncode=3
+            message + " (set PARLEY_TEST_DB=sqlite to test on SQLite)",
+            returncode=POSTGRES_UNREACHABLE,
+        )
+    except (OSError, asyncpg.PostgresError) as exc:
+        # "too many clients", authentication, a missing database: a failure.
+        pytest.exit(
+            f"PostgreSQL at {admin_url} refused the test run: {exc}",
+            returncode=pytest.ExitCode.TESTS_FAILED,
         )
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
@@ -120,6 +134,8 @@ def settings(
 ) -> Settings:
     return Settings(
         database_url=database_url,
+        db_pool_size=TEST_POOL_SIZE,
+        db_max_overflow=0,
         oidc_issuer=oidc_issuer.url,  # type: ignore[arg-type]
         data_dir=tmp_path_factory.mktemp("data"),
         auto_migrate=False,
@@ -218,3 +234,9 @@ def redis_url() -> str:
 
 def project_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wired() -> None:
+    """Services called without an app get the hooks ``create_app`` wires."""
+    wire()

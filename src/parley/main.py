@@ -53,6 +53,7 @@ from parley.tariffs.config import TariffCatalogue
 from parley.tariffs.router import router as tariffs_router
 from parley.turn_router import router as turn_router
 from parley.users.router import router as users_router
+from parley.wiring import wire
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +117,7 @@ def create_app(
     app instances; otherwise both are created from the settings at start-up.
     """
     settings = settings or get_settings()
+    wire()
     local_issuer = (
         LocalIssuer.from_data_dir(
             issuer=settings.issuer_url,
