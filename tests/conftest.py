@@ -21,6 +21,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from redis.client import Redis as SyncRedis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.engine import make_url
@@ -164,10 +165,56 @@ async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
             await transaction.rollback()
 
 
+class AppCache:
+    """Apps built once per run and settings, started afresh by every test.
+
+    Building an app (its routes and their models) costs far more than starting
+    it, so tests share apps: each test hands its own database to the app before
+    the app's lifespan starts, and the lifespan builds everything else (signaling
+    state, limiters, workers) anew. An app is handed out once per test, so a test
+    asking for two apps with the same settings gets two.
+    """
+
+    def __init__(self) -> None:
+        self._apps: dict[str, list[FastAPI]] = {}
+
+    def take(
+        self, settings: Settings, database: Database, taken: list[FastAPI]
+    ) -> FastAPI:
+        key = repr(
+            [
+                (name, _revealed(getattr(settings, name)))
+                for name in Settings.model_fields
+            ]
+        )
+        apps = self._apps.setdefault(key, [])
+        app = next((a for a in apps if all(a is not t for t in taken)), None)
+        if app is None:
+            app = create_app(settings, database=database)
+            apps.append(app)
+        app.state.provided_database = database
+        taken.append(app)
+        return app
+
+
+def _revealed(value: Any) -> Any:
+    """A setting as a cache key: secrets by value (their repr hides it)."""
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+@pytest.fixture(scope="session")
+def app_cache() -> AppCache:
+    return AppCache()
+
+
 @pytest.fixture
-def make_app(settings: Settings, database: Database) -> Callable[..., FastAPI]:
+def make_app(
+    settings: Settings, database: Database, app_cache: AppCache
+) -> Callable[..., FastAPI]:
+    taken: list[FastAPI] = []
+
     def factory(**overrides: Any) -> FastAPI:
-        return create_app(settings.model_copy(update=overrides), database=database)
+        return app_cache.take(settings.model_copy(update=overrides), database, taken)
 
     return factory
 
