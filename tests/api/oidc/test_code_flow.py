@@ -430,3 +430,35 @@ async def test_token_endpoint_refuses_bad_requests(provider: httpx.AsyncClient) 
         response = await provider.post("/oidc/token", **request)
         assert response.status_code in (400, 401), (request, response.text)
         assert response.json()["error"] == error, (request, response.text)
+
+
+async def test_end_session_with_a_forged_hint_does_not_redirect(
+    web_app: WebApp,
+) -> None:
+    tokens = await web_app.tokens()
+    header, payload, _ = tokens["id_token"].split(".")
+    response = await web_app.http.get(
+        "/oidc/logout",
+        params={
+            "client_id": CLIENT_ID,
+            "id_token_hint": f"{header}.{payload}.AAAA",
+            "post_logout_redirect_uri": SIGNED_OUT_URI,
+        },
+    )
+    assert response.status_code == 400
+    assert "location" not in response.headers
+    assert "The sign-out link is not valid" in response.text
+    assert (await web_app.refresh(tokens["refresh_token"])).status_code == 200
+
+
+async def test_plain_http_outside_loopback_is_refused(
+    provider_client: Any, account: Any
+) -> None:
+    async with provider_client(public_url="http://parley.lan") as http:
+        token = await http.post(
+            "/oidc/token", data={"grant_type": "refresh_token", "client_id": CLIENT_ID}
+        )
+        assert token.json()["error"] == "insecure_transport"
+        page = await WebApp(http).open_sign_in()
+        assert page.status_code == 400
+        assert "https" in page.text
