@@ -4,7 +4,7 @@
 migration V38.
 
 Revision ID: c0010_show_meeting_details
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-23 10:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c0010_show_meeting_details"
-down_revision: str | Sequence[str] | None = "0009"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

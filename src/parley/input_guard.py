@@ -4,35 +4,73 @@ PostgreSQL's text types cannot store U+0000 (it answers
 CharacterNotInRepertoire, which would be a 500); SQLite would store it and make the
 two databases disagree. So a NUL anywhere in a request's text, in a path or query
 parameter, a JSON string or object key, or a form field, is refused before any
-handler runs, with the error shape every dialect already uses (parley.errors):
-400 `bad_request` for path, query and form values, 422 `validation_failed` for JSON
-body fields, each naming the field. Installed as an app-wide dependency
+handler runs: 400 `bad_request` for path, query and form values, 422
+`validation_failed` for JSON body fields, each naming the field, in the error shape
+of the surface (ErrorBody for every API dialect; surfaces with their own shape
+register a renderer in `refusal_renderers`). The guard is the app's dependency
 (parley.main), so a new route is covered without doing anything.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from fastapi import FastAPI
 from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
 
-from parley.errors import BadRequest, FieldError, ValidationFailed
+from parley.errors import AppError, FieldError, error_response
+from parley.hooks import Hooks
 
 NUL = "\x00"
-_MESSAGE = "must not contain NUL characters (U+0000)"
+MESSAGE = "must not contain NUL characters (U+0000)"
 # A NUL reaches a JSON text only escaped (raw control characters are invalid JSON).
 _JSON_NUL = b"\\u0000"
 _FORM_NUL = (b"%00", b"\x00")
-_JSON_TYPES = ("application/json",)
 _FORM_TYPE = "application/x-www-form-urlencoded"
+# Larger forms are left to their route, which refuses them unread (Jitsi's and the
+# OpenID provider's take at most 16 KiB); JSON bodies are read by FastAPI anyway.
+MAX_INSPECTED_FORM_BYTES = 64 * 1024
 
 
 def _shown(name: str) -> str:
     # The field name itself may carry the NUL (an object key): show it escaped.
-    return name.replace(NUL, "\\u0000")
+    return name.replace(NUL, "\\u0000") or "body"
+
+
+class NulRefused(AppError):
+    """Text with a NUL in a path, query or form value: 400, naming the fields."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, fields: list[str]) -> None:
+        self.fields = [_shown(name) for name in dict.fromkeys(fields)]
+        super().__init__(
+            "; ".join(f"{name}: {MESSAGE}" for name in self.fields),
+            errors=[
+                FieldError(field=name, code="invalid_value", message=MESSAGE)
+                for name in self.fields
+            ],
+        )
+
+
+class NulRefusedInBody(NulRefused):
+    """Text with a NUL in a JSON body: 422, as any invalid body value."""
+
+    status_code = 422
+    code = "validation_failed"
+
+
+# Surfaces whose errors are not ErrorBody answer the refusal in their own shape:
+# each renderer returns a response for the requests of its surface, else None.
+RefusalRenderer = Callable[[HTTPConnection, NulRefused], Response | None]
+refusal_renderers: Hooks[RefusalRenderer] = Hooks(
+    "answer a NUL refusal in a surface's own error shape"
+)
 
 
 def _json_paths(value: Any, path: str = "") -> Iterator[str]:
@@ -56,24 +94,23 @@ def _pair_names(pairs: Iterator[tuple[str, str]]) -> list[str]:
     return [name for name, value in pairs if NUL in name or NUL in value]
 
 
-def _refuse(names: list[str], error: type[BadRequest] | type[ValidationFailed]) -> None:
-    if not names:
-        return
-    shown = [_shown(name) or "body" for name in dict.fromkeys(names)]
-    raise error(
-        "; ".join(f"{name}: {_MESSAGE}" for name in shown),
-        errors=[
-            FieldError(field=name, code="invalid_value", message=_MESSAGE)
-            for name in shown
-        ],
-    )
+def _refuse(names: list[str], *, in_json: bool = False) -> None:
+    if names:
+        raise (NulRefusedInBody if in_json else NulRefused)(names)
 
 
 def _media_type(connection: HTTPConnection) -> str:
     return connection.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
 async def _form_pairs(request: Request) -> Iterator[tuple[str, str]]:
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_INSPECTED_FORM_BYTES:
+        return iter(())
     try:
         raw = await request.body()
     except RuntimeError:
@@ -82,8 +119,9 @@ async def _form_pairs(request: Request) -> Iterator[tuple[str, str]]:
         return ((name, value) for name, value in form.items() if isinstance(value, str))
     if not any(marker in raw for marker in _FORM_NUL):
         return iter(())
-    text = raw.decode("utf-8", errors="replace")
-    return iter(parse_qsl(text, keep_blank_values=True))
+    return iter(
+        parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
+    )
 
 
 async def _json_nul_paths(request: Request) -> list[str]:
@@ -97,12 +135,8 @@ async def _json_nul_paths(request: Request) -> list[str]:
     return list(_json_paths(data))
 
 
-def _is_json(media_type: str) -> bool:
-    return media_type in _JSON_TYPES or media_type.endswith("+json")
-
-
 async def refuse_nul_characters(connection: HTTPConnection) -> None:
-    """App-wide dependency: 400/422 naming every field whose text holds a NUL."""
+    """App-wide dependency: refuse every field whose text holds a NUL, naming it."""
     params: Mapping[str, Any] = connection.path_params
     _refuse(
         [
@@ -110,14 +144,27 @@ async def refuse_nul_characters(connection: HTTPConnection) -> None:
             for name, value in params.items()
             if isinstance(value, str) and NUL in value
         ]
-        + _pair_names(iter(connection.query_params.multi_items())),
-        BadRequest,
+        + _pair_names(iter(connection.query_params.multi_items()))
     )
     if not isinstance(connection, Request):
-        return  # a websocket: its messages are checked by their own parsers
+        return  # a websocket: its messages are not stored as they come
     media_type = _media_type(connection)
     if _is_json(media_type) or not media_type:
-        _refuse(await _json_nul_paths(connection), ValidationFailed)
+        _refuse(await _json_nul_paths(connection), in_json=True)
     if media_type == _FORM_TYPE or not media_type:
         # A body without a type is read as a form by the Jitsi surface (Prosody).
-        _refuse(_pair_names(await _form_pairs(connection)), BadRequest)
+        _refuse(_pair_names(await _form_pairs(connection)))
+
+
+async def _refusal_handler(connection: HTTPConnection, exc: Exception) -> Response:
+    assert isinstance(exc, NulRefused)
+    for renderer in refusal_renderers:
+        response = renderer(connection, exc)
+        if response is not None:
+            return response
+    return error_response(exc.status_code, exc.body())
+
+
+def install(app: FastAPI) -> None:
+    """How a refusal is answered (the guard itself is the app's dependency)."""
+    app.add_exception_handler(NulRefused, _refusal_handler)

@@ -4,7 +4,7 @@ value the way a forgotten validation would."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -15,7 +15,8 @@ from sqlalchemy.exc import OperationalError
 
 from parley.compat.jitsi.models import ConferenceMapping
 from parley.config import Settings
-from parley.db import SessionDep
+from parley.db import Database, SessionDep
+from parley.main import create_app
 from parley.reservations.models import Reservation
 
 AT = datetime(2030, 1, 1, tzinfo=UTC)
@@ -67,11 +68,16 @@ def with_faulty_routes(app: FastAPI) -> FastAPI:
     return app
 
 
+def own_app(settings: Settings, database: Database) -> FastAPI:
+    """An app of this test alone: the shared test apps must not grow routes."""
+    return create_app(settings, database=database)
+
+
 @pytest.fixture
 async def faulty(
-    make_app: Callable[..., FastAPI],
+    settings: Settings, database: Database
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = with_faulty_routes(make_app())
+    app = with_faulty_routes(own_app(settings, database))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(
@@ -120,12 +126,12 @@ async def test_a_refused_value_leaves_the_session_usable(
 
 @pytest.mark.postgres
 async def test_sql_casts_of_bad_text_are_422_on_postgres(
-    make_app: Callable[..., FastAPI], settings: Settings
+    settings: Settings, database: Database
 ) -> None:
     """SQLSTATE class 22 as the server raises it (22P02 invalid text representation)."""
     if not settings.is_postgres:
         pytest.skip("SQLite casts any text to a number")
-    app = make_app()
+    app = own_app(settings, database)
 
     @app.get("/test/cast")
     async def cast(session: SessionDep) -> None:

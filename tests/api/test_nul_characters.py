@@ -9,7 +9,7 @@ a JSON body (nested objects, list items, map values) and every form field.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from parley.db import Database
 from parley.input_guard import NUL
+from tests.api.oidc.conftest import provider_settings
 from tests.api.snapshots import snapshot
 
 POISON = f"a{NUL}b"
@@ -142,37 +143,57 @@ def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, A
                 yield method, path, operation
 
 
-async def _refusals(
-    client: httpx.AsyncClient,
-    headers: dict[str, str],
-    method: str,
-    path: str,
-    operation: dict[str, Any],
-    document: dict[str, Any],
-) -> list[str]:
-    """What went wrong for the operation's text inputs (empty: all refused right)."""
-    problems = []
-    for target in targets(operation, document):
-        request = request_for(path, operation, document, target)
-        response = await client.request(
-            method, headers={**headers, **request.pop("headers", {})}, **request
-        )
-        where = f"{method.upper()} {path} {target.location} {target.name}"
-        expected = (
-            (422, "validation_failed")
-            if target.location == "json"
-            else (400, "bad_request")
-        )
+def _problem(response: httpx.Response, target: Target, oauth: bool) -> str | None:
+    """What is wrong with the refusal (None: refused as it should be)."""
+    if oauth:
+        # The OpenID provider's endpoints answer in OAuth's shape (RFC 6749 5.2).
         body = response.json()
-        if (response.status_code, body.get("code")) != expected:
-            problems.append(f"{where}: {response.status_code} {response.text[:200]}")
-        elif {
-            "field": target.name,
-            "code": "invalid_value",
-            "message": MESSAGE,
-        } not in body["errors"] or f"{target.name}: {MESSAGE}" not in body["message"]:
-            problems.append(f"{where}: does not name the field: {response.text[:200]}")
-    return problems
+        if (response.status_code, body.get("error")) != (400, "invalid_request"):
+            return f"{response.status_code} {response.text[:200]}"
+        if f"{target.name}: {MESSAGE}" not in body.get("error_description", ""):
+            return f"does not name the field: {response.text[:200]}"
+        return None
+    expected = (
+        (422, "validation_failed")
+        if target.location == "json"
+        else (400, "bad_request")
+    )
+    body = response.json()
+    if (response.status_code, body.get("code")) != expected:
+        return f"{response.status_code} {response.text[:200]}"
+    named = {"field": target.name, "code": "invalid_value", "message": MESSAGE}
+    if (
+        named not in body["errors"]
+        or f"{target.name}: {MESSAGE}" not in body["message"]
+    ):
+        return f"does not name the field: {response.text[:200]}"
+    return None
+
+
+async def sweep(
+    client: httpx.AsyncClient, database: Database, headers: dict[str, str], app: FastAPI
+) -> tuple[list[str], int]:
+    """Every operation of the app's document, every text input of each: what went
+    wrong, and how many inputs were tried."""
+    document = app.openapi()
+    problems: list[str] = []
+    swept = 0
+    for method, path, operation in operations(document):
+        oauth = "oidc" in operation.get("tags", [])
+        before = await snapshot(database)
+        for target in targets(operation, document):
+            request = request_for(path, operation, document, target)
+            response = await client.request(
+                method, headers={**headers, **request.pop("headers", {})}, **request
+            )
+            problem = _problem(response, target, oauth)
+            if problem is not None:
+                where = f"{method.upper()} {path} {target.location} {target.name}"
+                problems.append(f"{where}: {problem}")
+            swept += 1
+        if await snapshot(database) != before:
+            problems.append(f"{method.upper()} {path}: changed stored data")
+    return problems, swept
 
 
 async def test_nul_in_any_text_input_is_refused_naming_it_and_changes_nothing(
@@ -182,18 +203,34 @@ async def test_nul_in_any_text_input_is_refused_naming_it_and_changes_nothing(
     alice: dict[str, str],
 ) -> None:
     """Every operation of the app's document, every text input of each."""
-    document = app.openapi()
     await client.get("/v1/users/me", headers=alice)  # Alice exists before the snapshot
-    problems: list[str] = []
-    swept = 0
-    for method, path, operation in operations(document):
-        before = await snapshot(database)
-        problems += await _refusals(client, alice, method, path, operation, document)
-        swept += len(targets(operation, document))
-        if await snapshot(database) != before:
-            problems.append(f"{method.upper()} {path}: changed stored data")
+    problems, swept = await sweep(client, database, alice, app)
     assert problems == []
     assert swept > 200  # the walk found the inputs (the next test checks which)
+
+
+async def test_the_embedded_provider_refuses_nul_in_its_own_shapes(
+    make_app: Callable[..., FastAPI], database: Database
+) -> None:
+    """With no external issuer the app is an OpenID provider: its OAuth endpoints
+    answer RFC 6749 errors, its sign-in page HTML, the rest ErrorBody."""
+    app = make_app(**provider_settings())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test"
+        ) as http:
+            problems, swept = await sweep(http, database, {}, app)
+            assert problems == []
+            assert any(
+                "oidc" in operation.get("tags", [])
+                for _, _, operation in operations(app.openapi())
+            )
+            page = await http.get("/oidc/auth", params={"client_id": POISON})
+            assert page.status_code == 400
+            assert page.headers["content-type"].startswith("text/html")
+            assert f"client_id: {MESSAGE}" in page.text
+    assert swept > 200
 
 
 def test_the_sweep_reaches_every_kind_of_input(app: FastAPI) -> None:

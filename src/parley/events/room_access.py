@@ -14,7 +14,6 @@ from fastapi import Depends
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.assets import service as assets_service
 from parley.db import SessionDep
 from parley.errors import Forbidden
 from parley.events.errors import RoomHasNoEvent
@@ -25,7 +24,6 @@ from parley.invites.deps import UserOrGuestDep
 from parley.rooms import service as rooms_service
 from parley.rooms.deps import RoomIdPath
 from parley.rooms.models import Room
-from parley.signaling import admission
 from parley.signaling.messages import EventInfo as SignalingEventInfo
 from parley.signaling.messages import Role
 from parley.streaming import service as streaming_service
@@ -125,10 +123,3 @@ async def event_info_of_room(
         return None
     info = await room_event_info(session, event)
     return SignalingEventInfo.model_validate(info.model_dump(exclude_none=True))
-
-
-# Assets of an event's room show the event's id (`GET /users/me/assets`).
-assets_service.register_event_lookup(event_ids_of_rooms)
-# An invitee joins the event's room in the role the invite gives.
-admission.register_role_lookup(invite_role_in_room)
-admission.register_event_info_lookup(event_info_of_room)
