@@ -305,9 +305,7 @@ def _data_error_status(exc: StatementError) -> int | None:
         # Parameters the driver cannot encode (asyncpg's client-side DataError is a
         # ValueError; sqlite3 and SQLAlchemy raise OverflowError for huge numbers
         # and dates).
-        if isinstance(candidate, ValueError | OverflowError) and not isinstance(
-            candidate, DBAPIError
-        ):
+        if isinstance(candidate, ValueError | OverflowError):
             return 422
     return None
 

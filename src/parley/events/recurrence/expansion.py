@@ -47,9 +47,6 @@ class WorkBudget:
         self.remaining -= units
 
 
-_shifted = shift  # ``moment + delta``, saturating at the ends of the datetime range
-
-
 def rule_instants(
     expander: RuleExpander,
     *,
@@ -116,7 +113,7 @@ def _frontier(period_start: date) -> datetime:
     midnight = datetime(
         period_start.year, period_start.month, period_start.day, tzinfo=UTC
     )
-    return _shifted(midnight, -_OFFSET_BOUND)
+    return shift(midnight, -_OFFSET_BOUND)  # saturates at the datetime range's start
 
 
 @dataclass(frozen=True, slots=True)
