@@ -3,7 +3,7 @@
 `show_meeting_details` is false for existing events, as in the controller's
 migration V38.
 
-Revision ID: c0010_show_meeting_details
+Revision ID: 0011
 Revises: 0010
 Create Date: 2026-11-23 10:00:00.000000
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "c0010_show_meeting_details"
+revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """Reservations record who opened their running conference (Prosody's mail_owner).
 
-Revision ID: c0011_conference_opened_by
-Revises: c0010_show_meeting_details
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-23 10:10:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "c0011_conference_opened_by"
-down_revision: str | Sequence[str] | None = "c0010_show_meeting_details"
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
