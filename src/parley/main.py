@@ -24,10 +24,14 @@ from parley.booking.page import router as booking_page_router
 from parley.booking.router import router as booking_router
 from parley.calendar import ics as calendar_ics
 from parley.calendar.router import router as calendar_router
+from parley.compat.easycalendar import service as easycalendar_service
+from parley.compat.easycalendar.router import router as easycalendar_router
 from parley.compat.jitsi.router import jitsi_router
+from parley.compat.videsk.router import router as videsk_router
 from parley.config import Settings, get_settings
 from parley.db import Database, create_engine
 from parley.errors import install_error_handlers
+from parley.events import service as events_service
 from parley.events.invites_router import router as event_invites_router
 from parley.events.router import router as events_router
 from parley.health import router as health_router
@@ -38,10 +42,14 @@ from parley.middleware import RequestIdMiddleware
 from parley.openapi import install_openapi
 from parley.ratelimit import DialInLimits, create_failure_limiter
 from parley.recording.router import router as recording_router
+from parley.request_budgets import BudgetLimiter
 from parley.reservations.router import router as reservations_router
+from parley.rooms import access_tokens
+from parley.rooms import service as rooms_service
 from parley.rooms.router import router as rooms_router
 from parley.shared_folders.registry import configure_provider
 from parley.shared_folders.router import router as shared_folders_router
+from parley.signaling import room_deletion
 from parley.signaling.hub import SignalingHub
 from parley.signaling.router import router as signaling_router
 from parley.signaling.router import websocket_router as signaling_websocket_router
@@ -93,6 +101,14 @@ def _key_source(settings: Settings, local_issuer: LocalIssuer | None) -> KeySour
     return RemoteJwks(settings.issuer_url)
 
 
+def _wire() -> None:
+    """Cross-domain hooks of the dialects (to move into parley.wiring with the others)."""
+    # Every event gets its EasyCalendar meeting number when it is created.
+    events_service.register_created_hook(easycalendar_service.number_new_event)
+    # An ended room (Videsk PATCH ended) sends away whoever is in it.
+    rooms_service.register_end_hook(room_deletion.announce_end_once_committed)
+
+
 async def _start_mail_worker(
     database: Database, settings: Settings
 ) -> MailWorker | None:
@@ -130,6 +146,7 @@ def create_app(
     asset_storage = configure_storage(settings)
     configure_provider(settings)
     mail_notify.configure(settings)
+    _wire()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -147,6 +164,11 @@ def create_app(
             leeway_seconds=settings.oidc_leeway_seconds,
         )
         app.state.api_token_signer = signer
+        app.state.room_token_signer = access_tokens.token_signer(
+            settings.api_token_key_path.read_bytes(),
+            base_url=settings.base_url,
+            leeway_seconds=settings.oidc_leeway_seconds,
+        )
         app.state.authenticator = Authenticator.create(
             verifier,
             ApiKeyTokens(signer, recheck_seconds=settings.api_key_recheck_seconds),
@@ -161,6 +183,10 @@ def create_app(
         app.state.failure_limiter = create_failure_limiter(
             settings.redis_url, key_prefix=settings.redis_key_prefix
         )
+        # Request budgets (EasyCalendar's rate limits): parley.request_budgets.
+        app.state.budget_limiter = BudgetLimiter.create(
+            settings.redis_url, key_prefix=settings.redis_key_prefix
+        )
         mail_worker = await _start_mail_worker(app.state.database, settings)
         try:
             yield
@@ -170,6 +196,7 @@ def create_app(
             if mail_worker is not None:
                 await mail_worker.aclose()
             await app.state.failure_limiter.aclose()
+            await app.state.budget_limiter.aclose()
             await verifier.aclose()
             if owned_database:
                 await app.state.database.dispose()
@@ -193,6 +220,8 @@ def create_app(
     app.include_router(apikeys_router)
     app.include_router(reservations_router)
     app.include_router(jitsi_router(settings.jitsi_prefix))
+    app.include_router(easycalendar_router)
+    app.include_router(videsk_router)
     app.include_router(booking_page_router)
     app.include_router(signaling_websocket_router)
     if local_issuer is not None:

@@ -4,6 +4,7 @@ from parley.apikeys.models import ApiKey
 from parley.assets.models import Asset
 from parley.booking.models import Booking, BookingProfile
 from parley.calendar.models import CalendarFeed
+from parley.compat.easycalendar.models import EasyCalendarMeeting
 from parley.compat.jitsi.models import ConferenceMapping
 from parley.db import Base
 from parley.events.models import (
@@ -16,7 +17,7 @@ from parley.events.models import (
 from parley.invites.models import Invite
 from parley.mail.models import OutboxMail
 from parley.reservations.models import Reservation
-from parley.rooms.models import Room
+from parley.rooms.models import Room, RoomAuthorization
 from parley.shared_folders.models import EventSharedFolder
 from parley.sip.models import SipConfig
 from parley.streaming.models import RoomStreamingTarget
@@ -30,6 +31,7 @@ __all__ = [
     "BookingProfile",
     "CalendarFeed",
     "ConferenceMapping",
+    "EasyCalendarMeeting",
     "Event",
     "EventEmailInvite",
     "EventException",
@@ -40,6 +42,7 @@ __all__ = [
     "OutboxMail",
     "Reservation",
     "Room",
+    "RoomAuthorization",
     "RoomStreamingTarget",
     "SipConfig",
     "User",

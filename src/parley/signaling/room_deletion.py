@@ -6,6 +6,10 @@ committed. A rooms delete hook asks `parley.transactions` to hand the room, afte
 the commit, to every running hub, which publishes the event through its signaling
 state, so participants on every instance receive it. A transaction that rolls
 back announces nothing.
+
+A room that *ends* (``rooms.service.end_room``: it stays, but admits nobody
+again) is announced the same way: OpenTalk clients have one message for "this
+room is gone for good, leave", and an ended room is that for them.
 """
 
 from __future__ import annotations
@@ -45,6 +49,11 @@ async def _announce_once_committed(session: AsyncSession, room: Room) -> None:
 
 
 rooms_service.register_delete_hook(_announce_once_committed)
+
+
+async def announce_end_once_committed(session: AsyncSession, room: Room) -> None:
+    """A rooms end hook (registered by create_app): everyone in the room leaves."""
+    await _announce_once_committed(session, room)
 
 
 async def _announce(room_id: uuid.UUID) -> None:
