@@ -100,7 +100,7 @@ async def _create(
     )
     print(f"{key.id}:{secret}" if kind == "easycalendar" else secret)
     print(
-        f"created {kind} API key {key.id} ({key.prefix}...) for {user.email}; "
+        f"created API key {key.id} ({key.prefix}..., {kind}) for {user.email}; "
         "the credential above is shown only once",
         file=sys.stderr,
     )
@@ -112,16 +112,16 @@ def _when(moment: datetime | None) -> str:
 
 async def _list(session: AsyncSession, *, include_revoked: bool) -> None:
     rows = await service.list_api_keys(session, include_revoked=include_revoked)
-    print("id\tkind\tprefix\towner\tname\tcreated\tlast used\trevoked")
+    print("id\tprefix\towner\tname\tkind\tcreated\tlast used\trevoked")
     for key, email in rows:
         print(
             "\t".join(
                 [
                     str(key.id),
-                    key.kind,
                     key.prefix,
                     email,
                     key.name or "-",
+                    key.kind,
                     _when(key.created_at),
                     _when(key.last_used_at),
                     _when(key.revoked_at),

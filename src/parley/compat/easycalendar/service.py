@@ -155,6 +155,7 @@ async def create_meeting(
             title=data.title,
             description=data.description or "",
             is_time_independent=False,
+            is_all_day=False,
             starts_at=_moment(parse_utc(data.starttime, "starttime")),
             ends_at=_moment(parse_utc(data.endtime, "endtime")),
         ),
