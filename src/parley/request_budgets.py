@@ -70,13 +70,18 @@ class BudgetState:
     allowed: bool
     limit: int
     remaining: int
-    reset_at: int
-    """Unix seconds at which the window resets (whole seconds, rounded up)."""
+    reset_time: float
+    """Unix time at which the window resets."""
+
+    @property
+    def reset_at(self) -> int:
+        """``reset_time`` in whole seconds, rounded up (``X-Rate-Limit-Reset``)."""
+        return math.ceil(self.reset_time)
 
     def retry_after(self, now: float | None = None) -> int:
         """Whole seconds until the window resets; at least 1 while refused."""
         now = time.time() if now is None else now
-        return max(1, math.ceil(self.reset_at - now))
+        return max(1, math.ceil(self.reset_time - now))
 
     def headers(self) -> dict[str, str]:
         """``X-Rate-Limit-*`` headers (Twitter's names, also EasyCalendar's)."""
@@ -170,12 +175,10 @@ def _state(
     budget: Budget, allowed: bool, remaining: int, reset_time: float
 ) -> BudgetState:
     # Before a key's first hit there is no window yet: it would open now.
-    reset = (
-        reset_time if reset_time > time.time() else time.time() + budget.window_seconds
-    )
+    now = time.time()
     return BudgetState(
         allowed=allowed,
         limit=budget.limit,
         remaining=max(0, min(budget.limit, remaining)),
-        reset_at=math.ceil(reset),
+        reset_time=reset_time if reset_time > now else now + budget.window_seconds,
     )

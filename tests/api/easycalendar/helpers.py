@@ -17,7 +17,9 @@ API = "/api/v1"
 FORM = "application/x-www-form-urlencoded"
 
 
-async def make_key(database: Database, owner_id: uuid.UUID, kind: str) -> tuple[str, str]:
+async def make_key(
+    database: Database, owner_id: uuid.UUID, kind: str
+) -> tuple[str, str]:
     """A committed API key of the kind: (key id, secret)."""
     async with database.sessionmaker() as session:
         owner = await users_service.get_user_or_raise(session, owner_id)
@@ -32,7 +34,9 @@ async def easycalendar_headers(
     client: httpx.AsyncClient, database: Database, user: dict[str, str]
 ) -> dict[str, str]:
     """`Authorization: {api_key}:{api_secret}` of a new key of the user, as the document."""
-    key_id, secret = await make_key(database, await user_id(client, user), "easycalendar")
+    key_id, secret = await make_key(
+        database, await user_id(client, user), "easycalendar"
+    )
     return {"Accept": "application/json", "Authorization": f"{key_id}:{secret}"}
 
 
