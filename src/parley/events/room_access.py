@@ -63,7 +63,7 @@ async def event_titles_of_rooms(
     rows = await session.execute(
         select(Event.room_id, Event.title).where(Event.room_id.in_(list(room_ids)))
     )
-    return {room_id: title for room_id, title in rows.all()}
+    return dict(rows.all())
 
 
 def _invite_code(token: str) -> uuid.UUID | None:

@@ -110,7 +110,8 @@ async def test_create_sample_request(
         "Team standup meeting",
         "standup-2024-08-14",
     )
-    assert ISO.fullmatch(room["exp"]) and ISO.fullmatch(room["nbf"])
+    assert ISO.fullmatch(room["exp"])
+    assert ISO.fullmatch(room["nbf"])
     assert parse(room["exp"]) - parse(room["nbf"]) == timedelta(hours=3)
     assert abs(parse(room["nbf"]) - datetime.now(UTC)) < timedelta(minutes=1)
     (authorization,) = room["authorizations"]
@@ -294,7 +295,8 @@ async def test_defaults_generated_names_and_config(
         config={"maxParticipants": 10, "recordingEnabled": False},
     )
 
-    assert blank["externalId"] and blank["name"]
+    assert blank["externalId"]
+    assert blank["name"]
     assert (later["nbf"], later["exp"]) == (
         "2030-01-01T09:00:00.000Z",
         "2030-01-01T12:00:00.000Z",
