@@ -150,7 +150,7 @@ class TokenSigner:
     def verify(self, token: str, *, check_times: bool = True) -> dict[str, Any]:
         """The claims of a token this signer issued; AuthenticationFailed otherwise.
 
-        ``check_times=False`` leaves ``exp``/``nbf`` to the caller (still required).
+        ``check_times=False`` leaves ``exp``/``nbf``, and requiring them, to the caller.
         """
         try:
             claims: dict[str, Any] = jwt.decode(
@@ -161,7 +161,9 @@ class TokenSigner:
                 audience=self.audience,
                 options={
                     "verify_aud": self.audience is not None,
-                    "require_exp": True,
+                    # python-jose turns a required claim's check on: without time
+                    # checks the caller requires exp itself.
+                    "require_exp": check_times,
                     "require_iss": True,
                     "require_sub": True,
                     "verify_exp": check_times,

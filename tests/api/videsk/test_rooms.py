@@ -14,8 +14,11 @@ import pytest
 from jose import jwt
 
 from parley.db import Database
+from parley.recording import upload
+from parley.rooms.service import RecordingDisabled
 from tests.api.easycalendar.helpers import make_key
 from tests.api.reservations.helpers import revoke_api_keys, user_id
+from tests.oidc_issuer import TestIssuer
 
 ROOMS = "/vpaas/rooms"
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
@@ -500,3 +503,29 @@ async def test_unknown_paths_and_methods(
     headers = await videsk_headers(client, database, alice)
     feathers(await client.get("/vpaas/nothing", headers=headers), 404, "NotFound")
     feathers(await client.put(ROOMS, json={}, headers=headers), 405, "MethodNotAllowed")
+
+
+async def test_recording_disabled_rooms_refuse_the_recorder(
+    client: httpx.AsyncClient,
+    alice: dict[str, str],
+    database: Database,
+    oidc_issuer: TestIssuer,
+) -> None:
+    headers = await videsk_headers(client, database, alice)
+    off = await create(client, headers, config={"recordingEnabled": False})
+    on = await create(client, headers)
+    recorder = oidc_issuer.headers(
+        "recorder@example.com", realm_access={"roles": ["opentalk-recorder"]}
+    )
+
+    refused = await client.post(
+        "/v1/services/recording/start", json={"room_id": off["id"]}, headers=recorder
+    )
+    allowed = await client.post(
+        "/v1/services/recording/start", json={"room_id": on["id"]}, headers=recorder
+    )
+
+    assert (refused.status_code, refused.json()["code"]) == (403, "recording_disabled")
+    assert allowed.status_code == 404  # no recorder queue: as for any room
+    with pytest.raises(RecordingDisabled):
+        await upload.prepare_upload(database, uuid.UUID(off["id"]), "talk.webm")
