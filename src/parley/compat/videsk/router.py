@@ -60,7 +60,9 @@ _SECURITY: dict[str, Any] = {"security": [{"VideskApiToken": []}]}
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": FeathersError, "description": "Room not found"}
 }
-RoomKey = Annotated[str, Path(max_length=255, description="Room id or externalId")]
+RoomKey = Annotated[
+    str, Path(alias="roomId", max_length=255, description="Room ID or external ID")
+]
 
 
 async def token_owner(request: Request, session: SessionDep) -> uuid.UUID:
@@ -190,7 +192,7 @@ async def create_room(
 
 
 @router.get(
-    "/rooms/{room_key}",
+    "/rooms/{roomId}",
     response_model=RoomRead,
     responses=_NOT_FOUND,
     openapi_extra=_SECURITY,
@@ -203,7 +205,7 @@ async def get_room(room_key: RoomKey, owner: Owner, session: SessionDep) -> Room
 
 
 @router.patch(
-    "/rooms/{room_key}",
+    "/rooms/{roomId}",
     response_model=RoomWithToken,
     response_model_exclude_none=True,
     responses=_NOT_FOUND,
@@ -232,7 +234,7 @@ async def patch_room(
 
 
 @router.delete(
-    "/rooms/{room_key}",
+    "/rooms/{roomId}",
     status_code=status.HTTP_403_FORBIDDEN,
     responses={403: {"model": FeathersError, "description": "Always: not allowed"}},
     openapi_extra=_SECURITY,
@@ -243,7 +245,7 @@ async def delete_room(room_key: RoomKey) -> None:
 
 
 @router.post(
-    "/rooms/{room_key}/join",
+    "/rooms/{roomId}/join",
     response_model=AccessToken,
     responses={
         **_NOT_FOUND,
