@@ -33,7 +33,7 @@ from limits.aio.strategies import (
     RateLimiter,
 )
 from limits.errors import StorageError
-from redis.asyncio import ConnectionPool
+from redis.asyncio import BlockingConnectionPool, ConnectionPool
 
 from parley.signaling.state.errors import StateUnavailable
 
@@ -121,11 +121,14 @@ class BudgetLimiter:
         """In memory without Redis, else under ``<key_prefix>budgets`` in Redis."""
         if redis_url is None:
             return cls(MemoryStorage(wrap_exceptions=True), strategy=strategy)
-        pool = ConnectionPool.from_url(
+        # Blocking: under load a request waits for a free connection (up to the
+        # timeout) instead of failing with "Too many connections".
+        pool = BlockingConnectionPool.from_url(
             redis_url,
             socket_connect_timeout=1.0,
             socket_timeout=2.0,
-            max_connections=16,
+            max_connections=32,
+            timeout=5.0,
         )
         storage = RedisStorage(
             f"async+{redis_url}",

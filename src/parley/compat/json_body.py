@@ -19,6 +19,7 @@ from typing import Any, Final, TypeVar
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
+from starlette.requests import ClientDisconnect
 
 from parley.errors import BadRequest
 
@@ -39,11 +40,15 @@ async def read_body(request: Request, *, max_bytes: int = MAX_BODY_BYTES) -> byt
         raise InvalidBody(f"The request body is larger than {max_bytes} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise InvalidBody(f"The request body is larger than {max_bytes} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise InvalidBody(f"The request body is larger than {max_bytes} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # Nobody is left to answer; not a server error worth a traceback.
+        raise InvalidBody("The client went away while sending the body") from None
     return b"".join(chunks)
 
 

@@ -26,6 +26,7 @@ from parley.events import invites as event_invites
 from parley.events import service as events_service
 from parley.events.listing import footprint_overlaps
 from parley.events.models import Event
+from parley.events.notifications import Recipient
 from parley.events.schemas import DateTimeTZ, PatchEvent, PostEventsBody
 
 # Meetings made here are in UTC, the only zone EasyCalendar's times have.
@@ -93,18 +94,16 @@ def parse_meeting_id(text: str) -> int:
     return number
 
 
-async def _attendees(
-    session: AsyncSession, event: Event, client: str | None
-) -> list[str]:
+def _attendees(recipients: list[Recipient], client: str | None) -> list[str]:
     """Everyone invited to the event but the meeting's invitee ("client")."""
-    recipients = await event_invites.recipients_of(session, event)
     return [r.email for r in recipients if r.email != client]
 
 
 async def _load(
     session: AsyncSession, number: EasyCalendarMeeting, event: Event
 ) -> Meeting:
-    return Meeting(number, event, await _attendees(session, event, number.client_email))
+    recipients = await event_invites.recipients_of(session, event)
+    return Meeting(number, event, _attendees(recipients, number.client_email))
 
 
 async def get_meeting(
