@@ -24,6 +24,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
+
 from redis import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -135,10 +136,11 @@ def main() -> None:
         probe = httpx.get(urls["limiter on (memory)"], headers=headers)
         assert probe.json()["total"] == 10, probe.text
         assert "X-Rate-Limit-Remaining" in probe.headers
-        assert "X-Rate-Limit-Remaining" not in httpx.get(
-            urls["limiter off (memory)"], headers=headers
-        ).headers
-        for name, target in urls.items():  # warm-up
+        assert (
+            "X-Rate-Limit-Remaining"
+            not in httpx.get(urls["limiter off (memory)"], headers=headers).headers
+        )
+        for target in urls.values():  # warm-up
             wrk(target, headers=headers, seconds=2, connections=args.connections)
         for _ in range(args.runs):
             for name, target in urls.items():

@@ -2,7 +2,7 @@
 fields and access-token authorizations, EasyCalendar meeting numbers.
 
 Revision ID: 0030
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-07 11:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0030"
-down_revision: str | Sequence[str] | None = "0009"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,6 +2,13 @@
 
 from parley.apikeys.models import ApiKey
 from parley.assets.models import Asset
+from parley.auth.provider.models import (
+    AuthorizationCode,
+    LocalAccount,
+    RefreshToken,
+    SignInSession,
+    TokenGrant,
+)
 from parley.booking.models import Booking, BookingProfile
 from parley.calendar.models import CalendarFeed
 from parley.compat.easycalendar.models import EasyCalendarMeeting
@@ -26,6 +33,7 @@ from parley.users.models import User
 __all__ = [
     "ApiKey",
     "Asset",
+    "AuthorizationCode",
     "Base",
     "Booking",
     "BookingProfile",
@@ -39,11 +47,15 @@ __all__ = [
     "EventInvite",
     "EventSharedFolder",
     "Invite",
+    "LocalAccount",
     "OutboxMail",
+    "RefreshToken",
     "Reservation",
     "Room",
     "RoomAuthorization",
     "RoomStreamingTarget",
+    "SignInSession",
     "SipConfig",
+    "TokenGrant",
     "User",
 ]
