@@ -138,6 +138,16 @@ async def authenticate_key(
     return key
 
 
+async def active_key_kind(session: AsyncSession, secret: str) -> str | None:
+    """The kind of the unrevoked key with this secret, whatever it is, else None."""
+    kind: str | None = await session.scalar(
+        select(ApiKey.kind).where(
+            ApiKey.secret_hash == hash_secret(secret), ApiKey.revoked_at.is_(None)
+        )
+    )
+    return kind
+
+
 async def active_key_owner(
     session: AsyncSession, key_id: uuid.UUID
 ) -> tuple[uuid.UUID, str] | None:

@@ -290,3 +290,21 @@ async def test_a_database_outage_is_503_in_the_dialects_shape(
     monkeypatch.setattr(service, "list_meetings", down)
     response = await client.get(f"{API}/meetings/list", headers=headers)
     assert error(response, 503) == "The database is unavailable"
+
+
+async def test_an_unexpected_failure_is_500_in_the_dialects_shape(
+    client: httpx.AsyncClient,
+    alice: dict[str, str],
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    headers = await easycalendar_headers(client, database, alice)
+    from parley.compat.easycalendar import service
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(service, "get_meeting", broken)
+    response = await client.get(f"{API}/meetings/get/1", headers=headers)
+    assert error(response, 500) == "An internal server error occurred"
+    assert "X-Rate-Limit-Remaining" in response.headers

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from jose import jwt
 
+from parley.compat.videsk import service as videsk_service
 from parley.db import Database
 from parley.recording import upload
 from parley.rooms.service import RecordingDisabled
@@ -486,12 +487,17 @@ async def test_missing_wrong_or_revoked_tokens_are_not_authenticated(
         {},
         {"Authorization": secret},
         {"Authorization": "Bearer wrong"},
-        {"Authorization": f"Bearer {sariska}"},
         alice,
     ):
         for method, path in (("GET", ROOMS), ("POST", ROOMS), ("GET", f"{ROOMS}/x")):
             response = await client.request(method, path, json={}, headers=headers)
             feathers(response, 401, "NotAuthenticated")
+    # A key of another kind is real but not an api-token: insufficient permissions.
+    for method, path in (("GET", ROOMS), ("POST", f"{ROOMS}/x/join")):
+        response = await client.request(
+            method, path, json={}, headers={"Authorization": f"Bearer {sariska}"}
+        )
+        assert "not an api-token" in feathers(response, 403, "Forbidden")
     await revoke_api_keys(database, alice_id)
     revoked = await client.get(ROOMS, headers={"Authorization": f"Bearer {secret}"})
     assert feathers(revoked, 401, "NotAuthenticated") == "Invalid or revoked API token"
@@ -529,3 +535,27 @@ async def test_recording_disabled_rooms_refuse_the_recorder(
     assert allowed.status_code == 404  # no recorder queue: as for any room
     with pytest.raises(RecordingDisabled):
         await upload.prepare_upload(database, uuid.UUID(off["id"]), "talk.webm")
+
+
+async def test_join_parameters_and_unexpected_failures(
+    client: httpx.AsyncClient,
+    alice: dict[str, str],
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    headers = await videsk_headers(client, database, alice)
+    room = await create(client, headers)
+    for body in (b"[1]", b'"x"', b"{"):
+        response = await client.post(
+            f"{ROOMS}/{room['id']}/join",
+            content=body,
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        feathers(response, 400, "BadRequest")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(videsk_service, "find_room", broken)
+    crashed = await client.get(f"{ROOMS}/{room['id']}", headers=headers)
+    assert feathers(crashed, 500, "GeneralError") == "An internal server error occurred"

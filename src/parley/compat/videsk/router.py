@@ -43,6 +43,7 @@ from parley.compat.videsk.schemas import (
 )
 from parley.config import Settings
 from parley.db import SessionDep
+from parley.errors import Forbidden
 from parley.ratelimit import client_address
 from parley.rooms import service as rooms_service
 
@@ -54,6 +55,7 @@ router = APIRouter(
     responses={
         400: {"model": FeathersError, "description": "Bad request"},
         401: {"model": FeathersError, "description": "Invalid or missing API token"},
+        403: {"model": FeathersError, "description": "Not an api-token"},
     },
 )
 _SECURITY: dict[str, Any] = {"security": [{"VideskApiToken": []}]}
@@ -72,6 +74,9 @@ async def token_owner(request: Request, session: SessionDep) -> uuid.UUID:
         session, secret, kind="videsk", now=datetime.now(UTC)
     )
     if key is None:
+        if await apikeys_service.active_key_kind(session, secret) is not None:
+            # A real key, of another kind: only api-tokens may use VPaaS.
+            raise Forbidden("Insufficient permissions: the token is not an api-token")
         raise AuthenticationFailed("Invalid or revoked API token")
     return key.owner_id
 
