@@ -188,7 +188,10 @@ async def test_two_instances_sharing_redis_spend_one_budget(
             ]
     assert [r.status_code for r in answers] == [200, 200, 200, 429]
     assert [rate_limit(r)[1] for r in answers] == [2, 1, 0, 0]
-    assert len({rate_limit(r)[2] for r in answers}) == 1
+    # One window: Redis keeps its expiry in whole seconds, so the reset time read
+    # back may differ by one second between responses, never more.
+    resets = [rate_limit(r)[2] for r in answers]
+    assert max(resets) - min(resets) <= 1
 
 
 async def test_an_unreachable_redis_is_503_not_a_500(
