@@ -190,7 +190,7 @@ async def test_a_restarted_janus_reports_every_handle_gone_and_is_reconnected(
 
 async def test_a_frozen_janus_times_requests_out(start_janus: StartJanus) -> None:
     janus = start_janus()
-    connection = await connected(janus.url)
+    connection = await connected(janus.url, JanusTimings(request_timeout=1.0))
     try:
         janus.pause()
         with pytest.raises(JanusTimeout):
@@ -320,6 +320,8 @@ async def test_an_event_before_its_ack_answers_the_request() -> None:
                 case "attach":
                     reply = {"janus": "success", "data": {"id": 8}}
                     await ws.send(json.dumps({**reply, "transaction": tx}))
+                case "destroy":
+                    await ws.send(json.dumps({"janus": "success", "transaction": tx}))
                 case "message":
                     event = {
                         "janus": "event",

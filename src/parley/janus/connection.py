@@ -59,6 +59,8 @@ logger = logging.getLogger(__name__)
 PROTOCOL: Final = Subprotocol("janus-protocol")
 VIDEOROOM: Final = "janus.plugin.videoroom"
 NO_SUCH_ROOM: Final = 426
+CLOSE_TIMEOUT: Final = 2.0
+"""Seconds a closing connection waits for Janus to destroy its session."""
 MAX_MESSAGE_BYTES: Final = 4 * 1024 * 1024
 """An SDP with many simulcast streams and candidates stays far below this."""
 
@@ -220,8 +222,11 @@ class JanusConnection:
         """Destroy the session (Janus then drops its handles) and stop."""
         self._closing = True
         if self.connected and self._session_id is not None:
-            with contextlib.suppress(JanusError):
-                await self.request({"janus": "destroy", "session_id": self._session_id})
+            with contextlib.suppress(JanusError, TimeoutError):
+                async with asyncio.timeout(CLOSE_TIMEOUT):
+                    await self.request(
+                        {"janus": "destroy", "session_id": self._session_id}
+                    )
         if self._ws is not None:
             await self._ws.close()
         if self._task is not None:
