@@ -9,11 +9,12 @@ participant), events a *source*. Candidates keep the browser's camelCase keys
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, ClassVar, Final, Literal, TypeAlias
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
 from parley.signaling.messages.common import (
     CommandModel,
@@ -28,7 +29,25 @@ MAX_SDP_BYTES: Final = 256 * 1024
 """An SDP is a few KiB; anything near the frame limit is not one."""
 MAX_TARGETS: Final = 1000
 
-Sdp = Annotated[str, Field(min_length=1, max_length=MAX_SDP_BYTES)]
+# Janus drops a request with a NUL in it without a reply: such text never reaches it.
+_CONTROL_CHARACTERS: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _sdp(value: str) -> str:
+    if not value.startswith("v=") or _CONTROL_CHARACTERS.search(value):
+        raise ValueError("not a session description")
+    return value
+
+
+def _text(value: str) -> str:
+    if _CONTROL_CHARACTERS.search(value) or "\r" in value or "\n" in value:
+        raise ValueError("control characters")
+    return value
+
+
+Sdp = Annotated[
+    str, Field(min_length=2, max_length=MAX_SDP_BYTES), AfterValidator(_sdp)
+]
 
 
 class TrickleCandidate(WireModel):
@@ -38,9 +57,12 @@ class TrickleCandidate(WireModel):
         frozen=True, extra="ignore", validate_by_name=True, serialize_by_alias=True
     )
 
-    candidate: Annotated[str, Field(max_length=4096)]
+    candidate: Annotated[str, Field(max_length=4096), AfterValidator(_text)]
     sdp_mline_index: Annotated[int, Field(alias="sdpMLineIndex", ge=0, le=1024)]
-    sdp_mid: Annotated[str | None, Field(alias="sdpMid", max_length=256)] = None
+    sdp_mid: Annotated[
+        Annotated[str, Field(max_length=256), AfterValidator(_text)] | None,
+        Field(alias="sdpMid"),
+    ] = None
 
 
 class ClientMediaSessionState(CommandModel):

@@ -260,6 +260,7 @@ class MediaModule(SignalingModule):
             await self._error(Code.PERMISSION_DENIED)
             return
         stream = self._publishers.get(kind)
+        created = stream is None
         try:
             if stream is None:
                 stream = await self._new_publisher(kind)
@@ -267,6 +268,8 @@ class MediaModule(SignalingModule):
             answer = await stream.publisher.publish(command.sdp)
         except JanusError as exc:
             logger.info("participant %s: publish %s failed: %s", me, kind, exc)
+            if created and stream is not None:
+                await self._end_publisher(stream)  # a failed first offer changes nothing
             await self._error(Code.INVALID_SDP_OFFER)
             return
         await self.ctx.send(
