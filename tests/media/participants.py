@@ -91,6 +91,17 @@ class Participant:
                 self._changed.clear()
                 await self._changed.wait()
 
+    async def next_frame(self, namespace: str, within: float = WITHIN) -> Any:
+        """The payload of the first (unconsumed) frame of a namespace."""
+        async with asyncio.timeout(within):
+            while True:
+                for index, frame in enumerate(self.frames):
+                    if frame["namespace"] == namespace:
+                        del self.frames[index]
+                        return frame["payload"]
+                self._changed.clear()
+                await self._changed.wait()
+
     async def update_of(
         self, other: Participant, within: float = WITHIN, **media: Any
     ) -> dict[str, Any]:

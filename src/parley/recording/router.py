@@ -1,6 +1,6 @@
 """The recorder service's endpoints (service role `opentalk-recorder`).
 
-POST /v1/services/recording/start    start recording a room (no recorder queue: 404)
+POST /v1/services/recording/start    a signaling ticket for the recorder (404 without media)
 WS   /v1/services/recording/upload   upload a recording's render (?room_id=&filename=)
 
 Authentication, the query and the quota are checked before the websocket upgrade, so
@@ -12,14 +12,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, WebSocket, status
+from fastapi import APIRouter, Depends, Request, WebSocket
 from starlette.requests import HTTPConnection
 
 from parley.auth.deps import require_service_role
-from parley.db import Database
+from parley.config import Settings
+from parley.db import Database, SessionDep
 from parley.errors import ErrorBody, NotFound
 from parley.recording import upload
 from parley.schemas import RequestBody
+from parley.signaling import start
+from parley.signaling.hub import SignalingHub
+from parley.signaling.schemas import RoomStartResponse
 
 router = APIRouter(prefix="/services/recording", tags=["services"])
 
@@ -29,7 +33,7 @@ RecorderClaims = Annotated[
 
 
 class RecordingNotConfigured(NotFound):
-    default_message = "Recording is not available: no recording service is configured"
+    default_message = "Recording is not available: no media server is configured"
 
 
 class RecordingStartBody(RequestBody):
@@ -38,16 +42,32 @@ class RecordingStartBody(RequestBody):
 
 @router.post(
     "/start",
-    status_code=status.HTTP_204_NO_CONTENT,
+    response_model=RoomStartResponse,
     responses={
         401: {"model": ErrorBody},
+        403: {
+            "model": ErrorBody,
+            "description": "The owner's tariff disables recording, or no storage is left",
+        },
         404: {"model": ErrorBody},
         422: {"model": ErrorBody},
     },
 )
-async def start_recording(body: RecordingStartBody, _: RecorderClaims) -> None:
-    """Ask the recorder to record a room. Parley has no recorder queue: always 404."""
-    raise RecordingNotConfigured()
+async def start_recording(
+    body: RecordingStartBody,
+    _: RecorderClaims,
+    request: Request,
+    session: SessionDep,
+) -> RoomStartResponse:
+    """Start a signaling session for the recorder: it receives every stream of the room.
+
+    404 when no media server (Janus) is configured: there is nothing to record.
+    """
+    settings: Settings = request.app.state.settings
+    if not settings.media_enabled:
+        raise RecordingNotConfigured()
+    hub: SignalingHub = request.app.state.signaling
+    return await start.start_recorder(session, hub.state, room_id=body.room_id)
 
 
 async def upload_target(

@@ -87,6 +87,14 @@ async def require_feature(session: AsyncSession, room: Room, feature: str) -> No
     _require(await tariff_for_room(session, room), feature, "The room owner's")
 
 
+async def require_module(session: AsyncSession, room: Room, module: str) -> None:
+    """Raise 403 feature_disabled_by_tariff when the room's tariff disables the module."""
+    if module in (await tariff_for_room(session, room)).disabled_modules:
+        raise FeatureDisabledByTariff(
+            f"The room owner's tariff does not include the {module} module"
+        )
+
+
 async def require_user_feature(
     session: AsyncSession, user_id: uuid.UUID, feature: str
 ) -> None:

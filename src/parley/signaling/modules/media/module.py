@@ -269,7 +269,9 @@ class MediaModule(SignalingModule):
         except JanusError as exc:
             logger.info("participant %s: publish %s failed: %s", me, kind, exc)
             if created and stream is not None:
-                await self._end_publisher(stream)  # a failed first offer changes nothing
+                await self._end_publisher(
+                    stream
+                )  # a failed first offer changes nothing
             await self._error(Code.INVALID_SDP_OFFER)
             return
         await self.ctx.send(
