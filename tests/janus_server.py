@@ -56,15 +56,20 @@ class JanusServer:
     """One Janus process; :meth:`start` / :meth:`stop` / :meth:`restart`."""
 
     def __init__(
-        self, workdir: Path, *, admin: bool = True, session_timeout: int = 60
+        self,
+        workdir: Path,
+        *,
+        admin: bool = True,
+        session_timeout: int = 60,
+        rtp_ports: int = 200,
     ) -> None:
         self.workdir = workdir
         self.session_timeout = session_timeout
         self.port = free_port()
         self.admin_port = free_port() if admin else None
         self.admin_secret = secrets.token_hex(16)
-        base = random.randrange(30000, 59000, 200)
-        self.rtp_ports = f"{base}-{base + 199}"
+        base = random.randrange(30000, 64000 - rtp_ports, 200)
+        self.rtp_ports = f"{base}-{base + rtp_ports - 1}"
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / "janus.log"
         self._write_config()
