@@ -6,9 +6,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from tests.janus_server import JanusServer
-from tests.media.conftest import janus_handles_of, until
+from tests.media.conftest import janus_handles_of, until, wait_for_janus
 from tests.media.participants import Participant
 from tests.media.test_media_signaling import meeting
+from tests.oidc_issuer import TestIssuer
+from tests.ws.conftest import StartServer
 from tests.ws.live import Api, LiveServer
 
 
@@ -103,3 +105,25 @@ async def test_a_dropped_socket_then_resumption_publishes_afresh(
     finally:
         await host.close()
         await guest.close()
+
+
+async def test_shutting_an_instance_down_leaves_nothing_in_janus(
+    start_server: StartServer, janus: JanusServer, oidc_issuer: TestIssuer
+) -> None:
+    server = await start_server(janus_urls=[janus.url])
+    await wait_for_janus(server)
+    api = Api(server, oidc_issuer)
+    try:
+        _, _, host, guest = await streaming(api)
+        media = server.app.state.signaling.services.media
+        session = media.pool.connection(janus.url).session_id
+        await server.stop()
+        assert await host.peer.closed() == 1001
+        assert session not in await janus.sessions()
+        assert not any(
+            r["description"].startswith(host.id) for r in await janus.rooms()
+        )
+        await host.close_media()
+        await guest.close_media()
+    finally:
+        await api.aclose()

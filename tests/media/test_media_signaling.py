@@ -142,6 +142,14 @@ async def test_muting_is_an_update_and_stops_the_speaker(
         await guest.next(
             "media", "speaker_updated", participant=host.id, is_speaking=False
         )
+        # Every update carries the whole media key, a raised hand's too.
+        await host.send("control", action="raise_hand")
+        raised = await guest.next("control", "update", id=host.id)
+        assert raised["control"]["hand_is_up"] is True
+        assert raised["media"] == {
+            "video": {"video": True, "audio": False},
+            "is_presenter": True,
+        }
         # Someone joining now sees the host's stream and who spoke last.
         late = await Participant.join(await guest_peer(api, owner, room), "Late")
         speakers = late.join_success["media"]["speakers"]
