@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import fractions
 import json
+import resource
 import statistics
 import sys
 import tempfile
@@ -505,6 +506,9 @@ def main() -> None:
     args = parser.parse_args()
     if janus_binary() is None:
         raise SystemExit("janus is not installed: apt-get install janus")
+    # Thousands of sockets (signaling, ICE); Janus and Parley inherit the limit.
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     with tempfile.TemporaryDirectory() as tmp:
         janus = JanusServer(Path(tmp) / "janus", admin=False, rtp_ports=4000).start()
         try:

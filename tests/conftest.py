@@ -21,6 +21,7 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import SecretStr
 from redis.client import Redis as SyncRedis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy.engine import make_url
@@ -30,10 +31,15 @@ from parley import migrate
 from parley.config import Settings
 from parley.db import Database, create_engine
 from parley.main import create_app
+from parley.wiring import wire
 from tests.oidc_issuer import TestIssuer
 
 T = TypeVar("T")
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+POSTGRES_UNREACHABLE = 3
+"""pytest's exit status when PostgreSQL refuses connections (scripts/test knows it)."""
+TEST_POOL_SIZE = 4
+"""Connections each test process may hold (PostgreSQL allows 100 in all)."""
 REDIS_URL = os.environ.get("PARLEY_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -68,12 +74,21 @@ def _create_postgres_database(admin_url: str, name: str) -> str:
 
     try:
         asyncio.run(create())
-    except (OSError, asyncpg.PostgresError) as exc:
+    except ConnectionRefusedError as exc:
+        # Only a server that is not there may be skipped, and never under CI;
+        # scripts/test then says so in its last line.
         message = f"PostgreSQL at {admin_url} is unreachable: {exc}"
         if os.environ.get("CI"):
-            pytest.fail(message, pytrace=False)
+            pytest.exit(message, returncode=pytest.ExitCode.TESTS_FAILED)
         pytest.exit(
-            message + " (set PARLEY_TEST_DB=sqlite to test on SQLite)", returncode=3
+            message + " (set PARLEY_TEST_DB=sqlite to test on SQLite)",
+            returncode=POSTGRES_UNREACHABLE,
+        )
+    except (OSError, asyncpg.PostgresError) as exc:
+        # "too many clients", authentication, a missing database: a failure.
+        pytest.exit(
+            f"PostgreSQL at {admin_url} refused the test run: {exc}",
+            returncode=pytest.ExitCode.TESTS_FAILED,
         )
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
@@ -120,6 +135,8 @@ def settings(
 ) -> Settings:
     return Settings(
         database_url=database_url,
+        db_pool_size=TEST_POOL_SIZE,
+        db_max_overflow=0,
         oidc_issuer=oidc_issuer.url,  # type: ignore[arg-type]
         data_dir=tmp_path_factory.mktemp("data"),
         auto_migrate=False,
@@ -148,10 +165,56 @@ async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
             await transaction.rollback()
 
 
+class AppCache:
+    """Apps built once per run and settings, started afresh by every test.
+
+    Building an app (its routes and their models) costs far more than starting
+    it, so tests share apps: each test hands its own database to the app before
+    the app's lifespan starts, and the lifespan builds everything else (signaling
+    state, limiters, workers) anew. An app is handed out once per test, so a test
+    asking for two apps with the same settings gets two.
+    """
+
+    def __init__(self) -> None:
+        self._apps: dict[str, list[FastAPI]] = {}
+
+    def take(
+        self, settings: Settings, database: Database, taken: list[FastAPI]
+    ) -> FastAPI:
+        key = repr(
+            [
+                (name, _revealed(getattr(settings, name)))
+                for name in Settings.model_fields
+            ]
+        )
+        apps = self._apps.setdefault(key, [])
+        app = next((a for a in apps if all(a is not t for t in taken)), None)
+        if app is None:
+            app = create_app(settings, database=database)
+            apps.append(app)
+        app.state.provided_database = database
+        taken.append(app)
+        return app
+
+
+def _revealed(value: Any) -> Any:
+    """A setting as a cache key: secrets by value (their repr hides it)."""
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+@pytest.fixture(scope="session")
+def app_cache() -> AppCache:
+    return AppCache()
+
+
 @pytest.fixture
-def make_app(settings: Settings, database: Database) -> Callable[..., FastAPI]:
+def make_app(
+    settings: Settings, database: Database, app_cache: AppCache
+) -> Callable[..., FastAPI]:
+    taken: list[FastAPI] = []
+
     def factory(**overrides: Any) -> FastAPI:
-        return create_app(settings.model_copy(update=overrides), database=database)
+        return app_cache.take(settings.model_copy(update=overrides), database, taken)
 
     return factory
 
@@ -218,3 +281,9 @@ def redis_url() -> str:
 
 def project_root() -> Path:
     return Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wired() -> None:
+    """Services called without an app get the hooks ``create_app`` wires."""
+    wire()

@@ -27,7 +27,9 @@ class SigningKey:
         self.kid = kid
         self.algorithm = algorithm
         self.private_pem = private_pem
-        public = jwk.construct(private_pem, algorithm).public_key().to_dict()
+        # Parsed once: loading an RSA key from PEM checks it, ~70 ms each time.
+        self.signing_key = jwk.construct(private_pem, algorithm)
+        public = self.signing_key.public_key().to_dict()
         self.public_jwk = {
             **{k: v.decode() if isinstance(v, bytes) else v for k, v in public.items()},
             "kid": kid,
@@ -135,7 +137,7 @@ class TestIssuer:
         return str(
             jwt.encode(
                 claims,
-                key.private_pem,
+                key.signing_key,
                 algorithm=key.algorithm,
                 headers={"kid": kid, **(headers or {})},
             )

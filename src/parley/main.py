@@ -13,11 +13,17 @@ from parley.apikeys.auth import ApiKeyTokens
 from parley.apikeys.router import router as apikeys_router
 from parley.apikeys.signing import TokenSigner
 from parley.assets.router import router as assets_router
-from parley.assets.storage import STALE_UPLOAD_SECONDS, configure_storage
+from parley.assets.storage import (
+    STALE_UPLOAD_SECONDS,
+    AssetStorage,
+    configure_storage,
+)
 from parley.auth.deps import Authenticator
 from parley.auth.keys import KeySource, RemoteJwks
 from parley.auth.local_issuer import LocalIssuer
-from parley.auth.router import local_issuer_router
+from parley.auth.provider.router import CORS_PATHS as ISSUER_CORS_PATHS
+from parley.auth.provider.router import SignInLimits, provider_router
+from parley.auth.provider.server import Provider
 from parley.auth.router import router as auth_router
 from parley.auth.verifier import TokenVerifier
 from parley.booking.page import router as booking_page_router
@@ -26,6 +32,7 @@ from parley.calendar import ics as calendar_ics
 from parley.calendar.router import router as calendar_router
 from parley.compat.jitsi.router import jitsi_router
 from parley.config import Settings, get_settings
+from parley.cors import CorsPolicies
 from parley.db import Database, create_engine
 from parley.errors import install_error_handlers
 from parley.events.invites_router import router as event_invites_router
@@ -53,6 +60,7 @@ from parley.tariffs.config import TariffCatalogue
 from parley.tariffs.router import router as tariffs_router
 from parley.turn_router import router as turn_router
 from parley.users.router import router as users_router
+from parley.wiring import wire
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +113,15 @@ async def _start_mail_worker(
     return worker
 
 
+def _configure_process(settings: Settings) -> AssetStorage:
+    """The process-wide services the settings describe (one app runs per process)."""
+    tariffs_service.install_catalogue(TariffCatalogue.from_settings(settings))
+    calendar_ics.configure(base_url=settings.base_url)
+    configure_provider(settings)
+    mail_notify.configure(settings)
+    return configure_storage(settings)
+
+
 def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
@@ -114,8 +131,11 @@ def create_app(
 
     Tests pass a ``database`` and a ``signaling_state`` to share them between
     app instances; otherwise both are created from the settings at start-up.
+    ``app.state.provided_database`` may be replaced before the next start (tests
+    reuse one app with each test's database).
     """
     settings = settings or get_settings()
+    wire()
     local_issuer = (
         LocalIssuer.from_data_dir(
             issuer=settings.issuer_url,
@@ -125,16 +145,15 @@ def create_app(
         if settings.uses_local_issuer
         else None
     )
-    tariffs_service.install_catalogue(TariffCatalogue.from_settings(settings))
-    calendar_ics.configure(base_url=settings.base_url)
-    asset_storage = configure_storage(settings)
-    configure_provider(settings)
-    mail_notify.configure(settings)
+    _configure_process(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        owned_database = database is None
-        app.state.database = database or Database.from_engine(create_engine(settings))
+        # Again at each start: an app built earlier may be started after another
+        # app (tests reuse apps) reconfigured these process-wide services.
+        asset_storage = _configure_process(settings)
+        provided: Database | None = app.state.provided_database
+        app.state.database = provided or Database.from_engine(create_engine(settings))
         verifier = TokenVerifier(
             _key_source(settings, local_issuer),
             issuer=settings.issuer_url,
@@ -171,7 +190,7 @@ def create_app(
                 await mail_worker.aclose()
             await app.state.failure_limiter.aclose()
             await verifier.aclose()
-            if owned_database:
+            if provided is None:
                 await app.state.database.dispose()
 
     app = FastAPI(
@@ -183,11 +202,28 @@ def create_app(
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    app.state.provided_database = database
     app.state.local_issuer = local_issuer
     app.state.dial_in_limits = DialInLimits.from_settings(settings)
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(RequestIdMiddleware)
+    provider = (
+        Provider(issuer=local_issuer, settings=settings)
+        if local_issuer is not None
+        else None
+    )
+    # Outermost, so every preflight is answered before routing (parley.cors).
+    app.add_middleware(
+        CorsPolicies,
+        api_origins=settings.cors_origin_list,
+        public_paths={
+            f"{settings.jitsi_prefix}/conferenceMapper",
+            f"{settings.jitsi_prefix}/phoneNumberList",
+        },
+        issuer_paths=ISSUER_CORS_PATHS if provider is not None else (),
+        issuer_origins=provider.client_origins() if provider is not None else (),
+    )
     app.include_router(health_router)
     app.include_router(api_v1_router())
     app.include_router(apikeys_router)
@@ -195,8 +231,10 @@ def create_app(
     app.include_router(jitsi_router(settings.jitsi_prefix))
     app.include_router(booking_page_router)
     app.include_router(signaling_websocket_router)
-    if local_issuer is not None:
-        app.include_router(local_issuer_router(local_issuer))
+    if provider is not None:
+        app.include_router(
+            provider_router(provider, SignInLimits.from_settings(settings))
+        )
     if settings.bench_endpoints and settings.is_postgres:
         from parley import bench_reference
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from parley.hooks import Hooks
 from parley.rooms import service as rooms_service
 from parley.users.models import User
 
@@ -23,7 +24,7 @@ def grant_bob_access(monkeypatch: pytest.MonkeyPatch) -> None:
         user = await session.get(User, user_id)
         return user is not None and user.email == "bob@example.com"
 
-    monkeypatch.setattr(rooms_service, "_access_checks", [invitee])
+    monkeypatch.setattr(rooms_service, "access_checks", Hooks("test", [invitee]))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.hooks import Hooks
 from parley.rooms import service as rooms_service
 from parley.rooms.models import Room
 from tests.oidc_issuer import TestIssuer
@@ -167,7 +168,7 @@ def everyone_may_enter(monkeypatch: pytest.MonkeyPatch) -> None:
     async def allow(session: AsyncSession, room: Room, user_id: uuid.UUID) -> bool:
         return True
 
-    monkeypatch.setattr(rooms_service, "_access_checks", [allow])
+    monkeypatch.setattr(rooms_service, "access_checks", Hooks("test", [allow]))
 
 
 @pytest.mark.usefixtures("everyone_may_enter")

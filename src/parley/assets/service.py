@@ -25,8 +25,8 @@ from parley.assets.storage import (
     get_storage,
 )
 from parley.errors import Forbidden, NotFound
+from parley.hooks import Hooks
 from parley.pagination import PageParams, fetch_page
-from parley.rooms import service as rooms_service
 from parley.rooms.models import Room
 from parley.tariffs import service as tariffs_service
 from parley.users.models import User
@@ -47,12 +47,7 @@ class StorageExceeded(Forbidden):
 EventLookup = Callable[
     [AsyncSession, Sequence[uuid.UUID]], Awaitable[Mapping[uuid.UUID, uuid.UUID]]
 ]
-_event_lookups: list[EventLookup] = []
-
-
-def register_event_lookup(lookup: EventLookup) -> None:
-    if lookup not in _event_lookups:
-        _event_lookups.append(lookup)
+event_lookups: Hooks[EventLookup] = Hooks("the event of rooms (assets show event_id)")
 
 
 async def used_storage(session: AsyncSession, user_id: uuid.UUID) -> int:
@@ -120,7 +115,7 @@ async def list_owned_assets(
     assets, total = await fetch_page(session, statement, page)
     events: dict[uuid.UUID, uuid.UUID] = {}
     room_ids = sorted({asset.room_id for asset in assets})
-    for lookup in _event_lookups:
+    for lookup in event_lookups:
         events.update(await lookup(session, room_ids))
     items = [
         UserAssetRead.model_validate(asset).model_copy(
@@ -157,16 +152,13 @@ async def delete_asset(session: AsyncSession, asset: Asset) -> None:
     lifecycle.delete_on_commit(session, get_storage(), [asset.storage_key])
 
 
-async def _delete_room_objects(session: AsyncSession, room: Room) -> None:
+async def delete_room_objects(session: AsyncSession, room: Room) -> None:
     # Rows go by the foreign-key cascade; their stored objects go with the commit.
     keys = (
         await session.scalars(select(Asset.id).where(Asset.room_id == room.id))
     ).all()
     if keys:
         lifecycle.delete_on_commit(session, get_storage(), [str(key) for key in keys])
-
-
-rooms_service.register_delete_hook(_delete_room_objects)
 
 
 async def publish_upload(

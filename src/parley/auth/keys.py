@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import httpx
 
 from parley.auth.errors import AuthenticationFailed, IssuerUnavailable
+from parley.http_client import async_client
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class RemoteJwks:
 
     def __init__(self, issuer: str, *, client: httpx.AsyncClient | None = None) -> None:
         self._issuer = issuer.rstrip("/")
-        self._client = client or httpx.AsyncClient(timeout=5.0)
+        self._client = client or async_client(timeout=5.0)
         self._keys: dict[str | None, dict[str, Any]] = {}
         self._refetches: list[float] = []
         self._lock = asyncio.Lock()

@@ -391,6 +391,3 @@ async def convert_email_invites(session: AsyncSession, user: User) -> None:
         await session.delete(email_invite)
     if invites:
         await session.flush()
-
-
-users_service.register_provisioning_hook(convert_email_invites)

@@ -18,6 +18,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.events.models import Event
+from parley.hooks import Hooks
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,19 +53,13 @@ class Notification:
 
 
 NotificationHandler = Callable[[AsyncSession, Notification], Awaitable[None]]
-_handlers: list[NotificationHandler] = []
-
-
-def register_handler(handler: NotificationHandler) -> None:
-    """Have ``handler`` called for every notification (once, however often registered)."""
-    if handler not in _handlers:
-        _handlers.append(handler)
+handlers: Hooks[NotificationHandler] = Hooks("called for every notification (mail)")
 
 
 async def _dispatch(session: AsyncSession, notification: Notification) -> None:
     if not notification.recipients:
         return
-    for handler in _handlers:
+    for handler in handlers:
         await handler(session, notification)
 
 

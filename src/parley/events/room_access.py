@@ -14,7 +14,6 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.assets import service as assets_service
 from parley.auth.deps import bearer_token, current_principal
 from parley.db import SessionDep
 from parley.errors import Forbidden, Unauthorized
@@ -24,7 +23,6 @@ from parley.invites import service as invites_service
 from parley.rooms import service as rooms_service
 from parley.rooms.deps import RoomIdPath
 from parley.rooms.models import Room
-from parley.signaling import admission
 from parley.signaling.messages import EventInfo, Role
 
 
@@ -109,10 +107,3 @@ async def event_info_of_room(session: AsyncSession, room: Room) -> EventInfo | N
         if row is None
         else EventInfo(id=row.id, title=row.title, is_adhoc=row.is_adhoc)
     )
-
-
-# Assets of an event's room show the event's id (`GET /users/me/assets`).
-assets_service.register_event_lookup(event_ids_of_rooms)
-# An invitee joins the event's room in the role the invite gives.
-admission.register_role_lookup(invite_role_in_room)
-admission.register_event_info_lookup(event_info_of_room)

@@ -50,6 +50,7 @@ from parley.events.timing import (
     footprint,
     resolve_timing,
 )
+from parley.hooks import Hooks
 from parley.rooms import service as rooms_service
 from parley.rooms.models import Room
 from parley.rooms.schemas import PostRoomsBody
@@ -72,24 +73,16 @@ __all__ = [
 BUSY_OCCURRENCE_LIMIT = 2_000
 
 
-# Other domains add to an event's creation and deletion here (shared folders:
-# parley.shared_folders depends on this module, so it cannot be called directly).
+# Other domains add to an event's creation and deletion (shared folders depend
+# on this module, so it cannot call them directly).
 CreatedHook = Callable[[AsyncSession, Event, PostEventsBody], Awaitable[None]]
 DeletingHook = Callable[[AsyncSession, Event], Awaitable[None]]
-_created_hooks: list[CreatedHook] = []
-_deleting_hooks: list[DeletingHook] = []
-
-
-def register_created_hook(hook: CreatedHook) -> None:
-    """Run ``hook`` inside create_event once the event is flushed; it may raise."""
-    if hook not in _created_hooks:
-        _created_hooks.append(hook)
-
-
-def register_deleting_hook(hook: DeletingHook) -> None:
-    """Run ``hook`` inside delete_event before the rows go; it must not raise."""
-    if hook not in _deleting_hooks:
-        _deleting_hooks.append(hook)
+created_hooks: Hooks[CreatedHook] = Hooks(
+    "inside create_event once the event is flushed; may raise"
+)
+deleting_hooks: Hooks[DeletingHook] = Hooks(
+    "inside delete_event before the rows go; must not raise"
+)
 
 
 def _moment(value: DateTimeTZ | None) -> Moment | None:
@@ -184,7 +177,7 @@ async def create_event(
     _apply_listing_keys(event, timing, [])
     session.add(event)
     await session.flush()
-    for hook in _created_hooks:
+    for hook in created_hooks:
         await hook(session, event, data)
     return event
 
@@ -344,7 +337,7 @@ async def delete_event(
     """Delete the event and its room (creator only); everything else cascades."""
     ensure_creator(event, actor_id)
     await bump_sequence(session, event)  # the CANCEL must outrank every REQUEST
-    for hook in _deleting_hooks:
+    for hook in deleting_hooks:
         await hook(session, event)
     if notify:
         await notifications.notify_deleted(
@@ -375,9 +368,6 @@ async def invitee_may_access_room(
     return found is not None
 
 
-rooms_service.register_access_check(invitee_may_access_room)
-
-
 async def streaming_targets_changed(
     session: AsyncSession, room: Room, suppress_email: bool
 ) -> None:
@@ -392,9 +382,6 @@ async def streaming_targets_changed(
             actor_id=room.created_by_id,
             change=notifications.EventChange(fields=frozenset({"streaming_targets"})),
         )
-
-
-streaming_service.register_change_listener(streaming_targets_changed)
 
 
 # ---- busy time ---------------------------------------------------------------

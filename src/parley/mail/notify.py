@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from parley.calendar.ics import MEDIA_TYPE as ICS_MEDIA_TYPE
 from parley.calendar.ics import Method, build_event_ics
 from parley.config import Settings
-from parley.events import notifications
 from parley.events.models import Event, EventException
 from parley.events.notifications import Notification, NotificationKind, Recipient
 from parley.events.occurrences import apply_exception, stored_timing
@@ -233,6 +232,3 @@ async def _with_occurrence(
         occurrence_moved_to=after if moved and not occurrence.cancelled else None,
         occurrence_cancelled=occurrence.cancelled,
     )
-
-
-notifications.register_handler(queue_notification)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import Forbidden, NotFound
+from parley.hooks import Hooks
 from parley.pagination import PageParams, fetch_page
 from parley.rooms.models import Room
 from parley.rooms.schemas import PatchRoomsBody, PostRoomsBody
@@ -24,24 +25,15 @@ class NotRoomOwner(Forbidden):
     default_message = "Only the room's owner may do this"
 
 
-# Other domains register extra ways a user may see a room (e.g. an event invite).
 RoomAccessCheck = Callable[[AsyncSession, Room, uuid.UUID], Awaitable[bool]]
-_access_checks: list[RoomAccessCheck] = []
-
-
-def register_access_check(check: RoomAccessCheck) -> None:
-    _access_checks.append(check)
-
-
-# Other domains register work to do before a room's rows cascade away (e.g. the
-# assets package schedules the removal of stored files).
 RoomDeleteHook = Callable[[AsyncSession, Room], Awaitable[None]]
-_delete_hooks: list[RoomDeleteHook] = []
 
-
-def register_delete_hook(hook: RoomDeleteHook) -> None:
-    if hook not in _delete_hooks:
-        _delete_hooks.append(hook)
+access_checks: Hooks[RoomAccessCheck] = Hooks(
+    "extra ways a user may see a room (e.g. an event invite)"
+)
+delete_hooks: Hooks[RoomDeleteHook] = Hooks(
+    "work before a room's rows cascade away (stored files, signaling)"
+)
 
 
 async def get_room(session: AsyncSession, room_id: uuid.UUID) -> Room | None:
@@ -64,7 +56,7 @@ async def can_access(session: AsyncSession, room: Room, user_id: uuid.UUID) -> b
     """The owner, or anyone another domain grants access (event invitees)."""
     if room.created_by_id == user_id:
         return True
-    for check in _access_checks:
+    for check in access_checks:
         if await check(session, room, user_id):
             return True
     return False
@@ -109,7 +101,7 @@ async def update_room(session: AsyncSession, room: Room, data: PatchRoomsBody) -
 
 async def delete_room(session: AsyncSession, room: Room) -> None:
     """Delete the room; foreign keys cascade to everything that hangs off it."""
-    for hook in _delete_hooks:
+    for hook in delete_hooks:
         await hook(session, room)
     await session.execute(delete(Room).where(Room.id == room.id))
 

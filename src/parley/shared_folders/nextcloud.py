@@ -25,6 +25,7 @@ from urllib.parse import quote
 import httpx
 
 from parley.config import Settings
+from parley.http_client import async_client
 from parley.shared_folders.errors import ProviderFailed, ProviderUnavailable
 from parley.shared_folders.provider import ProvidedFolder, Share
 
@@ -107,7 +108,7 @@ class NextcloudProvider:
 
     def _client(self) -> httpx.AsyncClient:
         # OCS-APIRequest: Nextcloud refuses OCS calls without it (CSRF protection).
-        return httpx.AsyncClient(
+        return async_client(
             base_url=self._url,
             auth=self._auth,
             timeout=self._timeout,

@@ -172,7 +172,7 @@ async def _remove_uncommitted(
 # ---- event hooks -------------------------------------------------------------
 
 
-async def _create_with_event(
+async def create_with_event(
     session: AsyncSession, event: Event, data: PostEventsBody
 ) -> None:
     """`has_shared_folder: true` on event creation (403 when the feature is off)."""
@@ -180,7 +180,7 @@ async def _create_with_event(
         await _create(session, require_provider(), event)
 
 
-async def _delete_with_event(session: AsyncSession, event: Event) -> None:
+async def delete_with_event(session: AsyncSession, event: Event) -> None:
     """Best effort: a folder that cannot be deleted never stops the event's deletion."""
     folder = await get_folder(session, event.id)
     if folder is None:
@@ -202,7 +202,3 @@ async def _delete_with_event(session: AsyncSession, event: Event) -> None:
             folder.path,
             exc.message,
         )
-
-
-events_service.register_created_hook(_create_with_event)
-events_service.register_deleting_hook(_delete_with_event)

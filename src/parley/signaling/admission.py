@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.hooks import Hooks
 from parley.rooms import service as rooms_service
 from parley.rooms.models import Room
 from parley.signaling.messages import EventInfo, ParticipationKind, Role
@@ -27,21 +28,13 @@ from parley.users import service as users_service
 # Another domain (event invites) may name a registered user's role in a room
 # (notes §2.4: the invite's role, default `user`). The first answer wins.
 RoleLookup = Callable[[AsyncSession, Room, uuid.UUID], Awaitable[Role | None]]
-_role_lookups: list[RoleLookup] = []
-
-
-def register_role_lookup(lookup: RoleLookup) -> None:
-    _role_lookups.append(lookup)
+role_lookups: Hooks[RoleLookup] = Hooks("a registered user's role in a room")
 
 
 # The domain that schedules rooms (events) names the room's event for
 # `join_success.event_info` (notes 11.2); null without one.
 EventInfoLookup = Callable[[AsyncSession, Room], Awaitable[EventInfo | None]]
-_event_info_lookups: list[EventInfoLookup] = []
-
-
-def register_event_info_lookup(lookup: EventInfoLookup) -> None:
-    _event_info_lookups.append(lookup)
+event_info_lookups: Hooks[EventInfoLookup] = Hooks("the room's event, for event_info")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +115,7 @@ async def admit(session: AsyncSession, ticket: TicketData) -> Admission:
 
 
 async def _event_info(session: AsyncSession, room: Room) -> EventInfo | None:
-    for lookup in _event_info_lookups:
+    for lookup in event_info_lookups:
         info = await lookup(session, room)
         if info is not None:
             return info
@@ -135,7 +128,7 @@ async def _role(session: AsyncSession, room: Room, user_id: uuid.UUID | None) ->
         return Role.GUEST
     if user_id == room.created_by_id:
         return Role.MODERATOR
-    for lookup in _role_lookups:
+    for lookup in role_lookups:
         role = await lookup(session, room, user_id)
         if role is not None:
             return role

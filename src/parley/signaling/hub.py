@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 from parley.config import Settings
 from parley.signaling import room_deletion
@@ -18,14 +18,19 @@ from parley.signaling.modules.media import MediaService
 from parley.signaling.state import SignalingState, create_state
 from parley.tariffs.modules import offered_modules
 
-if TYPE_CHECKING:
-    from parley.signaling.runner import Runner
-
 logger = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT: Final = 5.0
 """Seconds the sessions get to say goodbye (``left``) at shutdown."""
 GOING_AWAY: Final = 1001
+
+
+class Session(Protocol):
+    """What the hub needs of a live session (the runner), without importing it."""
+
+    finished: asyncio.Event
+
+    def request_close(self, code: int) -> None: ...
 
 
 class SignalingHub:
@@ -41,7 +46,7 @@ class SignalingHub:
         self.state = state
         self._owns_state = owns_state
         self.services = services or Services()
-        self._runners: set[Runner] = set()
+        self._runners: set[Session] = set()
         self._closing = False
 
     @classmethod
@@ -72,10 +77,10 @@ class SignalingHub:
     def session_count(self) -> int:
         return len(self._runners)
 
-    def register(self, runner: Runner) -> None:
+    def register(self, runner: Session) -> None:
         self._runners.add(runner)
 
-    def unregister(self, runner: Runner) -> None:
+    def unregister(self, runner: Session) -> None:
         self._runners.discard(runner)
 
     async def start(self) -> None:
@@ -83,7 +88,7 @@ class SignalingHub:
             await self.state.start()
         if self.services.media is not None:
             await self.services.media.start()
-        room_deletion.watch(self)
+        room_deletion.watch(self.state)
 
     async def close_sessions(
         self, code: int = GOING_AWAY, *, grace: float = SHUTDOWN_TIMEOUT
@@ -104,7 +109,7 @@ class SignalingHub:
 
     async def aclose(self) -> None:
         """Close the sessions (1001), then Janus, then the state (if created here)."""
-        room_deletion.unwatch(self)
+        room_deletion.unwatch(self.state)
         await self.close_sessions()
         if self.services.media is not None:
             await self.services.media.aclose()

@@ -2,54 +2,49 @@
 
 Rooms are deleted over REST (a room, or an event with its room) in a database
 transaction; participants may only hear of it once that transaction has
-committed. A rooms delete hook asks `parley.transactions` to hand the room, after
-the commit, to every running hub, which publishes the event through its signaling
-state, so participants on every instance receive it. A transaction that rolls
-back announces nothing.
+committed. :func:`announce_once_committed` (a rooms delete hook, added by
+:mod:`parley.wiring`) asks `parley.transactions` to publish the event, after the
+commit, through the signaling state of every running hub, so participants on
+every instance receive it. A transaction that rolls back announces nothing.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.rooms import service as rooms_service
 from parley.rooms.models import Room
 from parley.signaling.messages import control as control_messages
-from parley.signaling.state import RoomMessage
+from parley.signaling.state import RoomMessage, SignalingState
 from parley.transactions import after_commit
-
-if TYPE_CHECKING:
-    from parley.signaling.hub import SignalingHub
 
 logger = logging.getLogger(__name__)
 
-_hubs: set[SignalingHub] = set()
+# The states of the hubs running in this process, once per hub (several apps in
+# tests may share one state).
+_watched: list[SignalingState] = []
 
 
-def watch(hub: SignalingHub) -> None:
-    """Announce deletions to this hub's rooms while it runs."""
-    _hubs.add(hub)
+def watch(state: SignalingState) -> None:
+    """Announce deletions through this state while its hub runs."""
+    _watched.append(state)
 
 
-def unwatch(hub: SignalingHub) -> None:
-    _hubs.discard(hub)
+def unwatch(state: SignalingState) -> None:
+    if state in _watched:
+        _watched.remove(state)
 
 
-async def _announce_once_committed(session: AsyncSession, room: Room) -> None:
+async def announce_once_committed(session: AsyncSession, room: Room) -> None:
     room_id = room.id
     after_commit(session, lambda: _announce(room_id))
 
 
-rooms_service.register_delete_hook(_announce_once_committed)
-
-
 async def _announce(room_id: uuid.UUID) -> None:
-    # Hubs sharing one state (several apps in one process) publish once.
-    states = {id(hub.state): hub.state for hub in _hubs}
+    # Hubs sharing one state publish once.
+    states = {id(state): state for state in _watched}
     for state in states.values():
         try:
             await state.publish(

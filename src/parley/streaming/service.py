@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.errors import NotFound
+from parley.hooks import Hooks
 from parley.pagination import PageParams, fetch_page
 from parley.rooms.models import Room
 from parley.streaming.models import RoomStreamingTarget
@@ -31,16 +32,11 @@ class StreamingTargetNotFound(NotFound):
 # The events package registers a listener: targets of an event's room are part of
 # the event, so invitees are told (`suppress_email_notification` passed through).
 ChangeListener = Callable[[AsyncSession, Room, bool], Awaitable[None]]
-_listeners: list[ChangeListener] = []
-
-
-def register_change_listener(listener: ChangeListener) -> None:
-    if listener not in _listeners:
-        _listeners.append(listener)
+change_listeners: Hooks[ChangeListener] = Hooks("a room's streaming targets changed")
 
 
 async def _changed(session: AsyncSession, room: Room, suppress_email: bool) -> None:
-    for listener in _listeners:
+    for listener in change_listeners:
         await listener(session, room, suppress_email)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.assets import service as assets_service
 from parley.errors import BadRequest, NotFound
+from parley.hooks import Hooks
 from parley.pagination import PageParams, fetch_page
 from parley.users.models import User
 from parley.users.schemas import PatchUserBody, PrivateUserProfile
@@ -34,17 +35,13 @@ class UserNotFound(NotFound):
 
 # Other domains act when a user appears or changes address (event e-mail invites).
 ProvisioningHook = Callable[[AsyncSession, User], Awaitable[None]]
-_provisioning_hooks: list[ProvisioningHook] = []
-
-
-def register_provisioning_hook(hook: ProvisioningHook) -> None:
-    """Run ``hook`` after a user is created or their e-mail address changes."""
-    if hook not in _provisioning_hooks:
-        _provisioning_hooks.append(hook)
+provisioning_hooks: Hooks[ProvisioningHook] = Hooks(
+    "after a user is created or their e-mail address changes"
+)
 
 
 async def _run_provisioning_hooks(session: AsyncSession, user: User) -> None:
-    for hook in _provisioning_hooks:
+    for hook in provisioning_hooks:
         await hook(session, user)
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from parley.assets import service as assets_service
 from parley.db import Database
+from parley.hooks import Hooks
 from parley.rooms import service as rooms_service
 from tests.api.rooms.test_rooms import create_room
 
@@ -367,7 +368,7 @@ async def test_event_id_comes_from_the_registered_lookup(
     async def lookup(session: Any, room_ids: Any) -> dict[uuid.UUID, uuid.UUID]:
         return dict.fromkeys(room_ids, event_id)
 
-    monkeypatch.setattr(assets_service, "_event_lookups", [lookup])
+    monkeypatch.setattr(assets_service, "event_lookups", Hooks("test", [lookup]))
     body = (await client.get("/v1/users/me/assets", headers=alice)).json()
     assert body == {
         "owned_assets": [{**asset, "room_id": room["id"], "event_id": str(event_id)}]

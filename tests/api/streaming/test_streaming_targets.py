@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from parley.hooks import Hooks
 from tests.api.rooms.test_rooms import create_room
 
 TARGET = {
@@ -120,7 +121,7 @@ async def test_change_listener_hears_the_flag(
     async def listener(session: Any, room: Any, suppress: bool) -> None:
         heard.append((room.id, suppress))
 
-    monkeypatch.setattr(service, "_listeners", [listener])
+    monkeypatch.setattr(service, "change_listeners", Hooks("test", [listener]))
     room = await create_room(client, alice)
     created = await create_target(client, alice, room)
     await client.delete(

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from parley.db import Database
+from parley.hooks import Hooks
 from parley.rooms import service as rooms_service
 from parley.tariffs import service as tariffs_service
 from parley.tariffs.config import tariff_id
@@ -151,7 +152,7 @@ async def test_room_tariff_is_the_creators(
     async def invitee(session: Any, room: Any, user_id: uuid.UUID) -> bool:
         return True
 
-    monkeypatch.setattr(rooms_service, "_access_checks", [invitee])
+    monkeypatch.setattr(rooms_service, "access_checks", Hooks("test", [invitee]))
     for headers in (alice, bob):
         response = await tariff_client.get(
             f"/v1/rooms/{room['id']}/tariff", headers=headers
