@@ -247,7 +247,12 @@ class Rooms:
 
     def __init__(self, server: Server) -> None:
         self.server = server
-        self.http = httpx.AsyncClient(base_url=server.base_url, timeout=30)
+        # Idle connections are dropped before uvicorn's 5 s keep-alive closes them.
+        self.http = httpx.AsyncClient(
+            base_url=server.base_url,
+            timeout=30,
+            limits=httpx.Limits(keepalive_expiry=2.0),
+        )
         token = server.token(f"bench-{uuid.uuid4().hex[:8]}@x.org")
         self.owner = {"Authorization": f"Bearer {token}"}
 
@@ -259,9 +264,16 @@ class Rooms:
         return room["id"], invite.json()["invite_code"]
 
     async def member(self, room: tuple[str, str], name: str) -> Member:
-        started = await self.http.post(
-            f"/v1/rooms/{room[0]}/start_invited", json={"invite_code": room[1]}
-        )
+        for attempt in range(3):
+            try:
+                started = await self.http.post(
+                    f"/v1/rooms/{room[0]}/start_invited", json={"invite_code": room[1]}
+                )
+                break
+            except httpx.TransportError:
+                # A kept-alive connection the server closed just then: retry.
+                if attempt == 2:
+                    raise
         started.raise_for_status()
         ws = await connect(
             self.server.base_url.replace("http://", "ws://") + "/signaling",
@@ -302,6 +314,7 @@ async def first_frame(rooms: Rooms, runs: int) -> None:
     subscriber = await rooms.member(room, "subscriber")
     audio_frame: list[float] = []
     video_frame: list[float] = []
+    stages: list[tuple[float, float, float, float]] = []
     try:
         for _ in range(runs):
             got: dict[str, float] = {}
@@ -316,14 +329,19 @@ async def first_frame(rooms: Rooms, runs: int) -> None:
 
             subscriber.drop_frames()
             started = time.perf_counter()
-            pc, _ = await publisher.publish(AudioStreamTrack(), VideoStreamTrack())
+            pc, answered = await publisher.publish(
+                AudioStreamTrack(), VideoStreamTrack()
+            )
             await publisher.complete()
+            completed = time.perf_counter() - started
             await subscriber.take("control", "update", id=publisher.id)
             sub_pc = await subscriber.subscribe(publisher.id, on_frame)
+            offered = time.perf_counter() - started
             async with asyncio.timeout(WITHIN):
                 await arrived.wait()
             audio_frame.append(got["audio"] - started)
             video_frame.append(got["video"] - started)
+            stages.append((video_frame[-1], answered, completed, offered))
             await publisher.send(
                 "media", action="unpublish", media_session_type="video"
             )
@@ -338,6 +356,12 @@ async def first_frame(rooms: Rooms, runs: int) -> None:
         await subscriber.aclose()
     print(f"publish → first video frame   {summary(video_frame)}")
     print(f"publish → first audio frame   {summary(audio_frame)}")
+    slowest = max(stages)
+    print(
+        "  slowest run: sdp_answer after {1:.0f} ms, publish_complete sent after"
+        " {2:.0f} ms (Janus receiving), sdp_offer to the subscriber after {3:.0f} ms,"
+        " first video frame after {0:.0f} ms".format(*(t * 1000 for t in slowest))
+    )
 
 
 # 2. a 10-person room
@@ -443,14 +467,18 @@ async def capacity(rooms: Rooms, levels: list[int], probes: int) -> None:
 
     try:
         for level in levels:
-            while len(held) < level:
-                batch = []
-                for index in range(len(held), min(level, len(held) + 10)):
-                    if index % 10 == 0:
-                        room = await rooms.room()
-                    assert room is not None
-                    batch.append(add_publisher(index, room))
-                held.extend(await asyncio.gather(*batch))
+            try:
+                while len(held) < level:
+                    batch = []
+                    for index in range(len(held), min(level, len(held) + 10)):
+                        if index % 10 == 0:
+                            room = await rooms.room()
+                        assert room is not None
+                        batch.append(add_publisher(index, room))
+                    held.extend(await asyncio.gather(*batch))
+            except Exception as exc:  # a level that cannot even be reached ends it
+                print(f"  could not hold {level} publishers (at {len(held)}): {exc!r}")
+                break
             await asyncio.sleep(2)  # the ramp's own work settles
             probe_room = await rooms.room()
             samples: list[float] = []
@@ -501,7 +529,7 @@ def main() -> None:
     parser.add_argument("--first-frame", type=int, default=20, help="runs")
     parser.add_argument("--room", type=int, default=10, help="participants")
     parser.add_argument("--minute", type=float, default=60.0, help="seconds per period")
-    parser.add_argument("--levels", default="25,50,100,150,200,300")
+    parser.add_argument("--levels", default="100,200,300,500")
     parser.add_argument("--probes", type=int, default=20)
     args = parser.parse_args()
     if janus_binary() is None:
