@@ -110,7 +110,7 @@ class RemoteJwks:
             response.raise_for_status()
             data = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            logger.warning("fetching %s failed: %s", url, exc)
+            logger.warning("fetching %s failed: %r", url, exc)
             raise IssuerUnavailable() from exc
         if not isinstance(data, dict):
             raise IssuerUnavailable(
