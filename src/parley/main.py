@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from parley import __version__
+from parley import __version__, metrics
 from parley.apikeys.auth import ApiKeyTokens
 from parley.apikeys.router import router as apikeys_router
 from parley.apikeys.signing import TokenSigner
@@ -38,7 +39,8 @@ from parley.health import router as health_router
 from parley.invites.router import router as invites_router
 from parley.mail import notify as mail_notify
 from parley.mail.worker import MailWorker
-from parley.middleware import RequestIdMiddleware
+from parley.metrics_router import router as metrics_router
+from parley.middleware import BodySizeLimit, RequestObserver
 from parley.openapi import install_openapi
 from parley.ratelimit import DialInLimits, create_failure_limiter
 from parley.recording.router import router as recording_router
@@ -119,6 +121,19 @@ def _configure_process(settings: Settings) -> AssetStorage:
     return configure_storage(settings)
 
 
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    """The request pipeline, outermost last: forwarded headers, observer, body limit."""
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestObserver)
+    if settings.trusted_proxy_list:
+        # The one place the client address is decided (parley.ratelimit.client_address
+        # reads what it leaves in the scope); without trusted proxies the headers
+        # are ignored.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list
+        )
+
+
 def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
@@ -189,6 +204,7 @@ def create_app(
             await verifier.aclose()
             if provided is None:
                 await app.state.database.dispose()
+            metrics.forget_this_process()
 
     app = FastAPI(
         title="Parley",
@@ -204,8 +220,9 @@ def create_app(
     app.state.dial_in_limits = DialInLimits.from_settings(settings)
     install_error_handlers(app)
     install_openapi(app)
-    app.add_middleware(RequestIdMiddleware)
+    _install_middleware(app, settings)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(api_v1_router())
     app.include_router(apikeys_router)
     app.include_router(reservations_router)

@@ -1,35 +1,339 @@
-"""Plain ASGI middleware (cheaper than BaseHTTPMiddleware on the hot path)."""
+"""Plain ASGI middleware (cheaper than BaseHTTPMiddleware on the hot path).
+
+* :class:`RequestObserver`: every request and websocket session gets a request
+  id (the client's ``X-Request-Id`` if it is sane, else a fresh one, echoed in
+  the response as the reference does), one log line when it ends (route
+  template, status, duration, user id, client address) and its metrics.
+* :class:`BodySizeLimit`: one limit for every request body (413
+  ``payload_overflow``), refused from ``Content-Length`` before any of it is
+  read, or as soon as a chunked body grows past it.
+
+Stalled bodies and headers are cut by the HTTP protocol (:mod:`parley.server`),
+which also marks the request it timed out so its line says 408.
+"""
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
+from typing import Final
 
+from prometheus_client import Counter, Gauge, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-REQUEST_ID_HEADER = b"x-request-id"
+from parley import metrics
+from parley.logs import ACCESS_LOGGER, REQUEST_ID, USER_ID
+
+REQUEST_ID_HEADER: Final = b"x-request-id"
+TIMED_OUT_KEY: Final = "parley.timed_out"
+"""Set in a request's scope by the HTTP protocol when it cut the request off."""
+
+_MAX_REQUEST_ID_LENGTH: Final = 200
+_METHODS: Final = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+)
+_UNMATCHED: Final = "unmatched"
+_TOO_MANY_REQUESTS: Final = 429
+
+access_log = logging.getLogger(ACCESS_LOGGER)
 
 
-class RequestIdMiddleware:
-    """Every response carries x-request-id: the client's, or a fresh one (as the reference)."""
+def _request_id(headers: list[tuple[bytes, bytes]]) -> str:
+    for name, value in headers:
+        if name == REQUEST_ID_HEADER:
+            # Anything printable and short is kept; it ends up in log lines.
+            if 0 < len(value) <= _MAX_REQUEST_ID_LENGTH and value.isascii():
+                text = value.decode()
+                if text.isprintable():
+                    return text
+            break
+    return uuid.uuid4().hex
+
+
+def _route(scope: Scope) -> str:
+    """The matched route's template: no ids, codes or tokens from the path."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else _UNMATCHED
+
+
+def _client(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None
+
+
+class _HttpSeries:
+    """The metric children of one (method, route, status); labels are resolved once."""
+
+    __slots__ = ("count", "duration", "refusals")
+
+    def __init__(self, method: str, route: str, status: int) -> None:
+        self.count: Counter = metrics.HTTP_REQUESTS.labels(method, route, str(status))
+        self.duration: Histogram = metrics.HTTP_REQUEST_DURATION.labels(
+            method, route, str(status)
+        )
+        self.refusals: Counter | None = (
+            metrics.RATE_LIMIT_REFUSALS.labels(route)
+            if status == _TOO_MANY_REQUESTS
+            else None
+        )
+
+
+class _WebsocketSeries:
+    __slots__ = ("connections", "received", "sent")
+
+    def __init__(self, route: str) -> None:
+        self.connections: Gauge = metrics.WEBSOCKET_CONNECTIONS.labels(route)
+        self.received: Counter = metrics.WEBSOCKET_MESSAGES.labels(route, "in")
+        self.sent: Counter = metrics.WEBSOCKET_MESSAGES.labels(route, "out")
+
+
+class RequestObserver:
+    """Request id, one log line and the metrics of every request and session."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._http: dict[tuple[str, str, int], _HttpSeries] = {}
+        self._websocket: dict[str, _WebsocketSeries] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._observe_http(scope, receive, send)
+        elif kind == "websocket":
+            await self._observe_websocket(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _observe_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        request_id = _request_id(scope["headers"])
+        header = (REQUEST_ID_HEADER, request_id.encode())
+        request_token = REQUEST_ID.set(request_id)
+        user_token = USER_ID.set(None)
+        status = 500  # unless a response starts: the app raised
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", ()))
+                if not any(name.lower() == REQUEST_ID_HEADER for name, _ in headers):
+                    headers.append(header)
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if scope.get(TIMED_OUT_KEY):
+                status = 408
+            self._finish_http(scope, status, time.perf_counter() - started)
+            USER_ID.reset(user_token)
+            REQUEST_ID.reset(request_token)
+
+    def _finish_http(self, scope: Scope, status: int, duration: float) -> None:
+        method = scope["method"]
+        if method not in _METHODS:
+            method = "other"
+        route = _route(scope)
+        key = (method, route, status)
+        series = self._http.get(key)
+        if series is None:
+            series = self._http[key] = _HttpSeries(method, route, status)
+        series.count.inc()
+        series.duration.observe(duration)
+        if series.refusals is not None:
+            series.refusals.inc()
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "%s %s %d %.1fms",
+                method,
+                route,
+                status,
+                duration * 1000,
+                extra={
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(duration * 1000, 3),
+                    "client": _client(scope),
+                },
+            )
+
+    async def _observe_websocket(
+        self, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        started = time.perf_counter()
+        request_id = _request_id(scope["headers"])
+        request_token = REQUEST_ID.set(request_id)
+        user_token = USER_ID.set(None)
+        session = _Session()
+        series: _WebsocketSeries | None = None
+
+        async def counting_receive() -> Message:
+            message = await receive()
+            kind = message["type"]
+            if kind == "websocket.receive":
+                session.received += 1
+                if series is not None:
+                    series.received.inc()
+            elif kind == "websocket.disconnect":
+                session.close_code = session.close_code or message.get("code", 1005)
+            return message
+
+        async def counting_send(message: Message) -> None:
+            nonlocal series
+            kind = message["type"]
+            if kind == "websocket.send":
+                session.sent += 1
+                if series is not None:
+                    series.sent.inc()
+            elif kind == "websocket.accept":
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    (REQUEST_ID_HEADER, request_id.encode()),
+                ]
+                session.status = 101
+                series = self._websocket_series(_route(scope))
+                series.connections.inc()
+            elif kind == "websocket.close":
+                session.close_code = session.close_code or message.get("code", 1000)
+            elif kind == "websocket.http.response.start":
+                session.status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, counting_send)
+        finally:
+            if series is not None:
+                series.connections.dec()
+            self._finish_websocket(scope, session, time.perf_counter() - started)
+            USER_ID.reset(user_token)
+            REQUEST_ID.reset(request_token)
+
+    def _websocket_series(self, route: str) -> _WebsocketSeries:
+        series = self._websocket.get(route)
+        if series is None:
+            series = self._websocket[route] = _WebsocketSeries(route)
+        return series
+
+    def _finish_websocket(
+        self, scope: Scope, session: _Session, duration: float
+    ) -> None:
+        route = _route(scope)
+        if session.status == 101:
+            code = session.close_code or 1000
+            metrics.WEBSOCKET_CLOSES.labels(route, str(code)).inc()
+        else:
+            code = None
+            if session.status == _TOO_MANY_REQUESTS:
+                metrics.RATE_LIMIT_REFUSALS.labels(route).inc()
+        if access_log.isEnabledFor(logging.INFO):
+            access_log.info(
+                "WEBSOCKET %s %d%s %.1fs, %d in / %d out",
+                route,
+                session.status,
+                f" closed {code}" if code is not None else "",
+                duration,
+                session.received,
+                session.sent,
+                extra={
+                    "method": "WEBSOCKET",
+                    "route": route,
+                    "status": session.status,
+                    "close_code": code,
+                    "duration_ms": round(duration * 1000, 3),
+                    "messages_in": session.received,
+                    "messages_out": session.sent,
+                    "client": _client(scope),
+                },
+            )
+
+
+class _Session:
+    __slots__ = ("close_code", "received", "sent", "status")
+
+    def __init__(self) -> None:
+        # 403 unless the app accepts or answers: what uvicorn sends for a bare close.
+        self.status = 403
+        self.close_code: int | None = None
+        self.received = 0
+        self.sent = 0
+
+
+class PayloadTooLarge(HTTPException):
+    """Raised from ``receive`` once a body without Content-Length passes the limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            413,
+            f"The request body is larger than {limit} bytes",
+        )
+
+
+def _body_framing(headers: list[tuple[bytes, bytes]]) -> tuple[int | None, bool]:
+    """(Content-Length, whether the body is chunked) of a request."""
+    length: int | None = None
+    chunked = False
+    for name, value in headers:
+        if name == b"content-length":
+            length = int(value) if value.isdigit() else None
+        elif name == b"transfer-encoding":
+            chunked = True
+    return length, chunked
+
+
+class BodySizeLimit:
+    """At most ``max_bytes`` of request body on every HTTP route (413 otherwise).
+
+    The refusal is raised from ``receive``, so the route's own error handling
+    answers it (ErrorBody, the route in the log line): at once when
+    Content-Length says too much, before a byte is read, or when a chunked
+    body grows past the limit. A route that answers without reading the body
+    answers as it would; the connection then closes rather than take the rest.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = next(
-            (value for name, value in scope["headers"] if name == REQUEST_ID_HEADER),
-            uuid.uuid4().hex.encode(),
-        )
+        length, chunked = _body_framing(scope["headers"])
+        if (length is None and not chunked) or (
+            length is not None and length <= self.max_bytes
+        ):
+            # No body, or one the server ends where Content-Length says.
+            await self.app(scope, receive, send)
+            return
+        await self._limited(scope, receive, send, length)
 
-        async def send_with_id(message: Message) -> None:
+    async def _limited(
+        self, scope: Scope, receive: Receive, send: Send, length: int | None
+    ) -> None:
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            if length is not None:
+                raise PayloadTooLarge(self.max_bytes)
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise PayloadTooLarge(self.max_bytes)
+            return message
+
+        async def closing_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                if not any(name.lower() == REQUEST_ID_HEADER for name, _ in headers):
-                    headers.append((REQUEST_ID_HEADER, request_id[:200]))
-                message["headers"] = headers
+                message["headers"] = [
+                    *message.get("headers", ()),
+                    (b"connection", b"close"),
+                ]
             await send(message)
 
-        await self.app(scope, receive, send_with_id)
+        await self.app(scope, limited_receive, closing_send)

@@ -32,6 +32,11 @@ def install_openapi(app: FastAPI) -> None:
             "scheme": "bearer",
             "bearerFormat": "InviteCode",
         }
+        schemes["MetricsToken"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "PARLEY_METRICS_TOKEN",
+        }
         schema["security"] = [{"BearerAuth": []}]
         app.openapi_schema = schema
         return schema

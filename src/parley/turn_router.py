@@ -40,6 +40,7 @@ class StunServer(BaseModel):
 
 
 class InvalidInviteCode(AuthenticationFailed):
+    login_failure = "invite_code"
     default_message = (
         "The token is neither a valid access token nor a usable invite code"
     )

@@ -32,6 +32,7 @@ _SHOWN_PREFIX_LENGTH = len(SECRET_PREFIX) + 6
 class InvalidApiKey(Unauthorized):
     code = "invalid_api_key"
     default_message = "The API key is unknown or revoked"
+    login_failure = "api_key"
 
 
 class InvalidExp(BadRequest):

@@ -18,7 +18,13 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from parley.auth.deps import CurrentPrincipal, require_service_role
 from parley.db import Database, SessionDep
-from parley.errors import AppError, BadRequest, ErrorBody, ServiceUnavailable
+from parley.errors import (
+    AppError,
+    BadRequest,
+    ErrorBody,
+    ServiceUnavailable,
+    count_login_failure,
+)
 from parley.ratelimit import DialInLimitsDep, FailureLimiterDep, client_address
 from parley.rooms.deps import RoomIdPath
 from parley.signaling import start
@@ -172,6 +178,7 @@ async def signaling_session(websocket: WebSocket) -> None:
     try:
         admission, lock_token = await _admit(websocket, hub)
     except AppError as exc:
+        count_login_failure(exc)
         logger.info("signaling handshake refused: %s %s", exc.code, exc.message)
         await _deny(websocket, exc.status_code, exc.body(), exc.headers)
         return

@@ -462,6 +462,10 @@ class RedisSignalingState(SignalingState):
         if message is not None:
             await self.publish(room_id, message)
 
+    @_unavailable_on_failure
+    async def ping(self) -> None:
+        await self._client.ping()
+
     # Tickets
 
     @_unavailable_on_failure
