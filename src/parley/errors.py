@@ -23,6 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parley import metrics
+from parley.middleware import route_template
 from parley.signaling.state.errors import StateUnavailable
 
 logger = logging.getLogger(__name__)
@@ -134,8 +135,7 @@ def _where(request: Request) -> str:
     # Websocket routes reach these handlers too (errors before the upgrade): no method.
     method = request.scope.get("method", "WEBSOCKET")
     # The route's template: a path can carry a secret (a feed token, an invite code).
-    route = getattr(request.scope.get("route"), "path", "(no route)")
-    return f"{method} {route}"
+    return f"{method} {route_template(request.scope)}"
 
 
 def error_response(

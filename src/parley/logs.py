@@ -34,8 +34,15 @@ CONTEXT_FIELDS: Final = ("request_id", "user_id")
 # Extra fields of request lines that text output appends as key=value.
 _TEXT_FIELDS: Final = ("request_id", "user_id", "client")
 _TEXT_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# Loggers that would print URLs or request lines with secrets in them.
-_QUIET_LOGGERS: Final = ("uvicorn.access", "httpx", "httpcore")
+# Loggers that would print URLs or request lines with secrets in them, and
+# SQLAlchemy's pool chatter (its own loggers default to WARNING; Parley's pool
+# subclass logs under Parley's name).
+_QUIET_LOGGERS: Final = (
+    "uvicorn.access",
+    "httpx",
+    "httpcore",
+    "parley.db.ObservedPool",
+)
 
 
 def note_user(user_id: object) -> None:
@@ -74,13 +81,19 @@ class JsonFormatter(_JsonFormatter):
 
     def __init__(self) -> None:
         super().__init__(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            "%(levelname)s %(name)s %(message)s",
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp="time",  # ISO 8601, UTC
         )
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        # Outside a request the context fields are empty: leave them out.
-        return {key: value for key, value in log_data.items() if value is not None}
+        # Outside a request the context fields are empty: leave them out (and
+        # uvicorn's terminal-coloured copy of its message).
+        return {
+            key: value
+            for key, value in log_data.items()
+            if value is not None and key != "color_message"
+        }
 
 
 def _level(settings: Settings) -> int:

@@ -17,8 +17,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from typing import Final
+import weakref
+from typing import Any, Final
 
+from fastapi.routing import iter_route_contexts
 from prometheus_client import Counter, Gauge, Histogram
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,11 +54,37 @@ def _request_id(headers: list[tuple[bytes, bytes]]) -> str:
     return uuid.uuid4().hex
 
 
-def _route(scope: Scope) -> str:
-    """The matched route's template: no ids, codes or tokens from the path."""
+# id(route) → (the route, weakly; its full template). Weak, so the routes of
+# apps built and dropped (tests build many) neither stay alive nor lend their
+# ids to new routes unnoticed. (Routes define __eq__, so they cannot be keys.)
+_templates: dict[int, tuple[weakref.ref[Any], str]] = {}
+
+
+def route_template(scope: Scope) -> str:
+    """The full path template of the scope's route (``/v1/rooms/{room_id}``).
+
+    The template, unlike the path, holds no ids, codes or tokens. FastAPI puts
+    the matched route in the scope, but a route of an included router knows
+    only its own part of the path (``/rooms/{room_id}``); the app's route
+    contexts know the whole (read once per app, and again for a new route).
+    """
     route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else _UNMATCHED
+    if route is None:
+        return _UNMATCHED
+    known = _templates.get(id(route))
+    if known is not None and known[0]() is route:
+        return known[1]
+    for context in iter_route_contexts(scope["app"].routes):
+        if context.path is not None:
+            original = context.original_route
+            _templates[id(original)] = (weakref.ref(original), context.path)
+    known = _templates.get(id(route))
+    if known is None or known[0]() is not route:
+        known = _templates[id(route)] = (
+            weakref.ref(route),
+            str(getattr(route, "path", _UNMATCHED)),
+        )
+    return known[1]
 
 
 def _client(scope: Scope) -> str | None:
@@ -138,7 +166,7 @@ class RequestObserver:
         method = scope["method"]
         if method not in _METHODS:
             method = "other"
-        route = _route(scope)
+        route = route_template(scope)
         key = (method, route, status)
         series = self._http.get(key)
         if series is None:
@@ -197,7 +225,7 @@ class RequestObserver:
                     (REQUEST_ID_HEADER, request_id.encode()),
                 ]
                 session.status = 101
-                series = self._websocket_series(_route(scope))
+                series = self._websocket_series(route_template(scope))
                 series.connections.inc()
             elif kind == "websocket.close":
                 session.close_code = session.close_code or message.get("code", 1000)
@@ -223,7 +251,7 @@ class RequestObserver:
     def _finish_websocket(
         self, scope: Scope, session: _Session, duration: float
     ) -> None:
-        route = _route(scope)
+        route = route_template(scope)
         if session.status == 101:
             code = session.close_code or 1000
             metrics.WEBSOCKET_CLOSES.labels(route, str(code)).inc()

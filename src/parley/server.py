@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 import uvicorn
+from uvicorn._types import ASGISendEvent
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import (
@@ -279,6 +280,15 @@ class ParleyWebSocketProtocol(WebSocketsSansIOProtocol):
             )
         )
         self.transport.close()
+
+    async def send(self, message: ASGISendEvent) -> None:
+        await super().send(message)
+        # uvicorn does not count an HTTP answer to the handshake (a refused
+        # ticket) as finishing it, and logs an error for each one.
+        if message["type"] == "websocket.http.response.body" and not message.get(
+            "more_body", False
+        ):
+            self.handshake_complete = True
 
     def shutdown(self) -> None:
         if self.handshake_complete and not self.close_sent:
