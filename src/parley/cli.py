@@ -1,4 +1,4 @@
-"""The `parley` command: serve, db, token, apikey, openapi, tariff."""
+"""The `parley` command: serve, db, token, apikey, user, openapi, tariff."""
 
 from __future__ import annotations
 
@@ -117,13 +117,22 @@ def _apikey(args: argparse.Namespace, settings: Settings) -> int:
     return apikeys_cli.run(args, settings)
 
 
+def _user(args: argparse.Namespace, settings: Settings) -> int:
+    from parley.users import cli as users_cli
+
+    return users_cli.run(args, settings)
+
+
 def _openapi(args: argparse.Namespace, settings: Settings) -> int:
     from parley.main import create_app
     from parley.openapi import render
 
-    # An external issuer keeps the document free of the local issuer's key handling.
-    # The plugin types the field as AnyHttpUrl; pydantic parses the string into one.
-    document = render(create_app(Settings(oidc_issuer="http://issuer.invalid")))  # type: ignore[arg-type]
+    # The embedded issuer's JSON endpoints are part of the document; its key goes to
+    # a scratch directory (the document holds no key) and is thrown away.
+    with tempfile.TemporaryDirectory() as scratch:
+        document = render(
+            create_app(Settings(oidc_issuer=None, data_dir=Path(scratch)))
+        )
     path = Path(args.output)
     if args.check:
         if not path.exists() or path.read_text() != document:
@@ -193,6 +202,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke.add_argument("key_id", help="the key's id (from `parley apikey list`)")
     apikey.set_defaults(handler=_apikey)
+
+    user = commands.add_parser(
+        "user", help="manage local accounts (sign-in at the embedded issuer)"
+    )
+    user_actions = user.add_subparsers(dest="action", required=True)
+    user_add = user_actions.add_parser("add", help="create an account")
+    user_add.add_argument("email")
+    user_add.add_argument("--name", help="full name (default: the e-mail's local part)")
+    user_actions.add_parser("list", help="list accounts")
+    for action, text in (
+        ("disable", "disable an account and end its sessions"),
+        ("enable", "enable a disabled account"),
+    ):
+        user_actions.add_parser(action, help=text).add_argument("email")
+    reset = user_actions.add_parser(
+        "reset-password", help="set a new password and end the account's sessions"
+    )
+    reset.add_argument("email")
+    for parser_with_password in (user_add, reset):
+        parser_with_password.add_argument(
+            "--password-stdin",
+            action="store_true",
+            help="read the password as one line from standard input",
+        )
+    user.set_defaults(handler=_user)
 
     openapi = commands.add_parser(
         "openapi", help="write (or --check) the OpenAPI document"

@@ -15,6 +15,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
+    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
@@ -41,6 +42,44 @@ class DialInNumber(BaseModel):
     default: bool = False
 
 
+class OidcClient(BaseModel):
+    """One entry of PARLEY_OIDC_CLIENTS: a public client of the embedded issuer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    client_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._~:@-]{1,255}$")]
+    redirect_uris: Annotated[list[str], Field(min_length=1, max_length=50)]
+    post_logout_redirect_uris: Annotated[list[str], Field(max_length=50)] = []
+
+    @field_validator("redirect_uris", "post_logout_redirect_uris")
+    @classmethod
+    def _absolute_urls(cls, uris: list[str]) -> list[str]:
+        for uri in uris:
+            parts = urlsplit(uri)
+            if parts.scheme not in {"http", "https"} or not parts.hostname:
+                raise ValueError(f"{uri!r} is not an absolute http(s) URL")
+            if parts.fragment or "#" in uri:
+                raise ValueError(f"{uri!r} has a fragment (RFC 6749 3.1.2)")
+        return uris
+
+    @property
+    def origins(self) -> set[str]:
+        """The origins of its redirect and post-logout URIs (where its pages run)."""
+        return {
+            url_origin(uri)
+            for uri in [*self.redirect_uris, *self.post_logout_redirect_uris]
+        }
+
+
+def url_origin(url: str) -> str:
+    """`scheme://host[:port]` of an absolute URL, as a browser sends it in Origin."""
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{(parts.netloc or '').lower()}"
+
+
+_ORIGIN = re.compile(
+    r"https?://[a-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9a-f:.]+\](:[0-9]{1,5})?"
+)
 _PATH_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)+")
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
 _UNSAFE_PATH_CHARACTER = re.compile(r"[\\\x00-\x1f\x7f]")
@@ -63,6 +102,16 @@ class Settings(BaseSettings):
     oidc_issuer: AnyHttpUrl | None = None
     oidc_audience: str | None = None
     oidc_leeway_seconds: Annotated[int, Field(ge=0, le=600)] = 30
+    oidc_clients: Annotated[list[OidcClient], NoDecode] = []
+    # The web app refreshes 30 s before the access token expires: keep it well above.
+    oidc_access_token_ttl_seconds: Annotated[int, Field(ge=60, le=86_400)] = 300
+    oidc_refresh_token_ttl_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 86_400
+    oidc_session_ttl_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 1_209_600
+    oidc_refresh_reuse_leeway_seconds: Annotated[int, Field(ge=0, le=300)] = 30
+    sign_in_max_failures_per_account: Annotated[int, Field(ge=1, le=1000)] = 5
+    sign_in_max_failures_per_source: Annotated[int, Field(ge=1, le=100_000)] = 50
+    sign_in_failure_window_seconds: Annotated[int, Field(ge=1, le=86_400)] = 900
+    cors_origins: str = ""
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 11311
     public_url: AnyHttpUrl | None = None
@@ -201,7 +250,7 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("jitsi_dial_in_numbers", mode="before")
+    @field_validator("jitsi_dial_in_numbers", "oidc_clients", mode="before")
     @classmethod
     def _json_list(cls, value: object) -> object:
         # Decoded here rather than by pydantic-settings, whose JSON errors are not
@@ -213,7 +262,26 @@ class Settings(BaseSettings):
         try:
             return json.loads(value)
         except ValueError:
-            raise ValueError("must be a JSON list of numbers") from None
+            raise ValueError("must be a JSON list") from None
+
+    @field_validator("oidc_clients")
+    @classmethod
+    def _unique_clients(cls, clients: list[OidcClient]) -> list[OidcClient]:
+        ids = [client.client_id for client in clients]
+        if len(ids) != len(set(ids)):
+            raise ValueError("client ids must be unique")
+        return clients
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: str) -> str:
+        for origin in _split_list(value):
+            if origin != "*" and not _ORIGIN.fullmatch(origin.lower().rstrip("/")):
+                raise ValueError(
+                    f"{origin!r} is not an origin like https://app.example.com "
+                    "(scheme, host and port only) or *"
+                )
+        return value
 
     @field_validator("jitsi_prefix")
     @classmethod
@@ -309,6 +377,11 @@ class Settings(BaseSettings):
     def turn_uri_list(self) -> list[str]:
         """The configured TURN URIs (``turn:``/``turns:``), in order."""
         return _split_list(self.turn_uris)
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """The origins allowed to call the API from a browser (lower-case; ``*``: any)."""
+        return [origin.lower().rstrip("/") for origin in _split_list(self.cors_origins)]
 
     @property
     def stun_uri_list(self) -> list[str]:

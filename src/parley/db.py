@@ -207,4 +207,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         await session.commit()
 
 
+async def get_write_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A transaction committed before the response leaves, whatever the method.
+
+    For the few GETs that must write (an OpenID sign-in redirect issues a code).
+    """
+    database: Database = request.app.state.database
+    async with database.sessionmaker() as session:
+        yield session
+        await session.commit()
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[AsyncSession, Depends(get_write_session, scope="function")]

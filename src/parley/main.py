@@ -22,7 +22,9 @@ from parley.assets.storage import (
 from parley.auth.deps import Authenticator
 from parley.auth.keys import KeySource, RemoteJwks
 from parley.auth.local_issuer import LocalIssuer
-from parley.auth.router import local_issuer_router
+from parley.auth.provider.router import CORS_PATHS as ISSUER_CORS_PATHS
+from parley.auth.provider.router import SignInLimits, provider_router
+from parley.auth.provider.server import Provider
 from parley.auth.router import router as auth_router
 from parley.auth.verifier import TokenVerifier
 from parley.booking.page import router as booking_page_router
@@ -31,6 +33,7 @@ from parley.calendar import ics as calendar_ics
 from parley.calendar.router import router as calendar_router
 from parley.compat.jitsi.router import jitsi_router
 from parley.config import Settings, get_settings
+from parley.cors import CorsPolicies
 from parley.db import Database, create_engine
 from parley.errors import install_error_handlers
 from parley.events.invites_router import router as event_invites_router
@@ -121,9 +124,27 @@ def _configure_process(settings: Settings) -> AssetStorage:
     return configure_storage(settings)
 
 
-def _install_middleware(app: FastAPI, settings: Settings) -> None:
-    """The request pipeline, outermost last: forwarded headers, observer, body limit."""
+def _install_middleware(
+    app: FastAPI, settings: Settings, provider: Provider | None
+) -> None:
+    """The request pipeline; each one added wraps those before it.
+
+    From the outside in: forwarded headers (the client address everything
+    after it sees), the observer (request id, log line, metrics: it sees every
+    answer, preflights too), CORS (every preflight answered before routing;
+    parley.cors), the body limit.
+    """
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CorsPolicies,
+        api_origins=settings.cors_origin_list,
+        public_paths={
+            f"{settings.jitsi_prefix}/conferenceMapper",
+            f"{settings.jitsi_prefix}/phoneNumberList",
+        },
+        issuer_paths=ISSUER_CORS_PATHS if provider is not None else (),
+        issuer_origins=provider.client_origins() if provider is not None else (),
+    )
     app.add_middleware(RequestObserver)
     if settings.trusted_proxy_list:
         # The one place the client address is decided (parley.ratelimit.client_address
@@ -220,7 +241,12 @@ def create_app(
     app.state.dial_in_limits = DialInLimits.from_settings(settings)
     install_error_handlers(app)
     install_openapi(app)
-    _install_middleware(app, settings)
+    provider = (
+        Provider(issuer=local_issuer, settings=settings)
+        if local_issuer is not None
+        else None
+    )
+    _install_middleware(app, settings, provider)
     app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(api_v1_router())
@@ -229,8 +255,10 @@ def create_app(
     app.include_router(jitsi_router(settings.jitsi_prefix))
     app.include_router(booking_page_router)
     app.include_router(signaling_websocket_router)
-    if local_issuer is not None:
-        app.include_router(local_issuer_router(local_issuer))
+    if provider is not None:
+        app.include_router(
+            provider_router(provider, SignInLimits.from_settings(settings))
+        )
     if settings.bench_endpoints and settings.is_postgres:
         from parley import bench_reference
 

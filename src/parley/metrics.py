@@ -73,7 +73,8 @@ RATE_LIMIT_REFUSALS: Final = Counter(
 LOGIN_FAILURES: Final = Counter(
     "parley_login_failures",
     "Presented credentials that were wrong (access token, invite code, "
-    "room password, call-in PIN, API key, service token, signaling ticket), by kind",
+    "room password, call-in PIN, API key, service token, signaling ticket, "
+    "sign-in password), by kind",
     ["kind"],
 )
 DB_CONNECTIONS_IN_USE: Final = Gauge(

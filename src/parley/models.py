@@ -2,6 +2,13 @@
 
 from parley.apikeys.models import ApiKey
 from parley.assets.models import Asset
+from parley.auth.provider.models import (
+    AuthorizationCode,
+    LocalAccount,
+    RefreshToken,
+    SignInSession,
+    TokenGrant,
+)
 from parley.booking.models import Booking, BookingProfile
 from parley.calendar.models import CalendarFeed
 from parley.compat.jitsi.models import ConferenceMapping
@@ -25,6 +32,7 @@ from parley.users.models import User
 __all__ = [
     "ApiKey",
     "Asset",
+    "AuthorizationCode",
     "Base",
     "Booking",
     "BookingProfile",
@@ -37,10 +45,14 @@ __all__ = [
     "EventInvite",
     "EventSharedFolder",
     "Invite",
+    "LocalAccount",
     "OutboxMail",
+    "RefreshToken",
     "Reservation",
     "Room",
     "RoomStreamingTarget",
+    "SignInSession",
     "SipConfig",
+    "TokenGrant",
     "User",
 ]

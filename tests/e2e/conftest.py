@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -38,8 +39,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def embedded_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+@contextmanager
+def running_server(
+    tmp_path: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """`parley serve` with the embedded issuer; yields its URL and environment."""
     port = free_port()
     env = {
         **os.environ,
@@ -48,6 +52,7 @@ def embedded_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         "PARLEY_PORT": str(port),
         # Absolute, so the server (started in tmp_path) runs this checkout's code.
         "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src"),
+        **(extra_env or {}),
     }
     env.pop("PARLEY_OIDC_ISSUER", None)
     process = subprocess.Popen(
@@ -76,3 +81,9 @@ def embedded_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         # uvicorn re-raises the signal after a graceful shutdown, so -SIGTERM is clean.
         assert process.returncode in (0, -signal.SIGTERM), output
         assert "Application shutdown complete" in output
+
+
+@pytest.fixture
+def embedded_server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    with running_server(tmp_path) as server:
+        yield server

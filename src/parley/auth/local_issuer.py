@@ -1,7 +1,7 @@
 """The embedded default's OIDC issuer: a signing key in the data directory.
 
-With no PARLEY_OIDC_ISSUER, Parley signs its own tokens (`parley token EMAIL`) and
-serves the discovery document and JWKS, so a new user can call the API at once.
+With no PARLEY_OIDC_ISSUER, Parley signs its own tokens: `parley token EMAIL` for a
+quick start, and the embedded OpenID provider (parley.auth.provider) for sign-in.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from jose import jwk, jwt
+from jose import JWTError, jwk, jwt
 
 from parley.auth.errors import AuthenticationFailed
 
@@ -43,6 +43,20 @@ def _thumbprint(public_jwk: dict[str, Any]) -> str:
 def local_subject(email: str) -> str:
     """The `sub` of the local issuer's tokens: the same e-mail is always the same user."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"parley-local:{email.strip().lower()}"))
+
+
+def person_claims(email: str, name: str | None) -> dict[str, str]:
+    """The profile claims of a local user: the name splits at its first space."""
+    email = email.strip().lower()
+    display = (name or email.split("@")[0]).strip()
+    given, _, family = display.partition(" ")
+    return {
+        "email": email,
+        "name": display,
+        "given_name": given,
+        "family_name": family.strip(),
+        "preferred_username": email,
+    }
 
 
 def load_or_create_key(data_dir: Path) -> bytes:
@@ -108,14 +122,34 @@ class LocalIssuer:
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self.public_jwk]}
 
-    def discovery_document(self) -> dict[str, Any]:
-        return {
-            "issuer": self.issuer,
-            "jwks_uri": f"{self.issuer}/oidc/jwks",
-            "subject_types_supported": ["public"],
-            "response_types_supported": ["token"],
-            "id_token_signing_alg_values_supported": [ALGORITHM],
-        }
+    def sign(self, claims: dict[str, Any]) -> str:
+        """A JWT of these claims, signed with the key and naming its `kid`."""
+        return str(
+            jwt.encode(
+                claims,
+                self._signing_key,
+                algorithm=ALGORITHM,
+                headers={"kid": self.kid},
+            )
+        )
+
+    def decode(self, token: str, *, leeway_seconds: int = 0) -> dict[str, Any]:
+        """The claims of a token this issuer signed (signature, `iss`, `exp`), or 401."""
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self.public_jwk,
+                algorithms=[ALGORITHM],
+                issuer=self.issuer,
+                options={
+                    "verify_aud": False,
+                    "require_exp": True,
+                    "leeway": leeway_seconds,
+                },
+            )
+        except JWTError as exc:
+            raise AuthenticationFailed(f"The token is invalid: {exc}") from exc
+        return claims
 
     def mint(
         self,
@@ -128,32 +162,18 @@ class LocalIssuer:
     ) -> str:
         """A signed access (and ID) token for the user with this e-mail address."""
         issued = int(time.time()) if now is None else now
-        email = email.strip().lower()
-        display = (name or email.split("@")[0]).strip()
-        given, _, family = display.partition(" ")
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "sub": local_subject(email),
             "iat": issued,
             "nbf": issued,
             "exp": issued + ttl_seconds,
-            "email": email,
-            "name": display,
-            "given_name": given,
-            "family_name": family,
-            "preferred_username": email,
+            **person_claims(email, name),
             "realm_access": {"roles": roles or []},
         }
         if self.audience:
             claims["aud"] = self.audience
-        return str(
-            jwt.encode(
-                claims,
-                self._signing_key,
-                algorithm=ALGORITHM,
-                headers={"kid": self.kid},
-            )
-        )
+        return self.sign(claims)
 
     async def key_for(self, kid: str | None) -> dict[str, Any]:
         if kid not in (None, self.kid):

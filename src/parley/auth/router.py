@@ -2,20 +2,18 @@
 
 GET  /v1/auth/login                      the OIDC provider a frontend should use
 POST /v1/auth/login                      verify an ID token, create or update the user
-GET  /.well-known/openid-configuration   (local issuer only) discovery document
-GET  /oidc/jwks                          (local issuer only) the signing key
+
+The embedded issuer's own endpoints (discovery, sign-in, tokens) are in
+parley.auth.provider.router.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, StrictStr
 
 from parley.auth.deps import AuthenticatorDep, timestamp_to_datetime
 from parley.auth.errors import InvalidIdTokenClaims
-from parley.auth.local_issuer import LocalIssuer
 from parley.config import Settings
 from parley.db import SessionDep
 from parley.errors import ErrorBody
@@ -75,18 +73,3 @@ async def auth_login(
         session, claims, id_token_exp=timestamp_to_datetime(claims.get("exp"))
     )
     return LoginResponse(permissions=[])
-
-
-def local_issuer_router(issuer: LocalIssuer) -> APIRouter:
-    """Discovery and JWKS of the embedded issuer, mounted only when it is on."""
-    local = APIRouter(tags=["auth"], include_in_schema=False)
-
-    @local.get("/.well-known/openid-configuration")
-    async def openid_configuration() -> dict[str, Any]:
-        return issuer.discovery_document()
-
-    @local.get("/oidc/jwks")
-    async def jwks() -> dict[str, Any]:
-        return issuer.jwks()
-
-    return local

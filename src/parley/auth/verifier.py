@@ -12,6 +12,8 @@ from parley.auth.errors import AuthenticationFailed, TokenExpired
 from parley.auth.keys import KeySource, algorithm_for_key
 
 V = TypeVar("V")
+REFRESH_TOKEN_TYPE = "Refresh"
+"""The `typ` claim of refresh tokens (as Keycloak's), refused as bearer tokens."""
 
 
 class ExpiringCache(Generic[V]):
@@ -86,6 +88,9 @@ class TokenVerifier:
             "require_exp": True,
             "require_iss": True,
             "require_sub": True,
+            # ID tokens (POST /v1/auth/login) carry at_hash, but arrive without the
+            # access token it hashes; python-jose would refuse every one of them.
+            "verify_at_hash": False,
             "leeway": self._leeway,
         }
         try:
@@ -103,6 +108,10 @@ class TokenVerifier:
             raise AuthenticationFailed(f"The access token is invalid: {exc}") from exc
         if not isinstance(claims.get("sub"), str) or not claims["sub"]:
             raise AuthenticationFailed("The access token has no subject")
+        # Refresh tokens are JWTs too (the web app reads their `exp`); signed with the
+        # same key, they must still never pass as bearer tokens.
+        if str(claims.get("typ", "")).lower() == REFRESH_TOKEN_TYPE.lower():
+            raise AuthenticationFailed("A refresh token is not an access token")
         return claims
 
     async def aclose(self) -> None:
