@@ -34,13 +34,15 @@ CONTEXT_FIELDS: Final = ("request_id", "user_id")
 # Extra fields of request lines that text output appends as key=value.
 _TEXT_FIELDS: Final = ("request_id", "user_id", "client")
 _TEXT_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# Loggers that would print URLs or request lines with secrets in them, and
-# SQLAlchemy's pool chatter (its own loggers default to WARNING; Parley's pool
-# subclass logs under Parley's name).
+# Loggers that print URLs, request lines or SQL parameters (aiosqlite, at
+# DEBUG), which can hold secrets, whatever PARLEY_LOG_LEVEL says; and
+# SQLAlchemy's pool chatter (its own loggers default to WARNING, but Parley's
+# pool subclass logs under Parley's name).
 _QUIET_LOGGERS: Final = (
     "uvicorn.access",
     "httpx",
     "httpcore",
+    "aiosqlite",
     "parley.db.ObservedPool",
 )
 
