@@ -14,6 +14,7 @@ which also marks the request it timed out so its line says 408.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
@@ -293,12 +294,14 @@ class _Session:
 
 
 class PayloadTooLarge(HTTPException):
-    """Raised from ``receive`` once a body without Content-Length passes the limit."""
+    """Raised from ``receive`` when a body is (or says it will be) too large."""
 
     def __init__(self, limit: int) -> None:
         super().__init__(
             413,
             f"The request body is larger than {limit} bytes",
+            # The rest of the body is not read: the connection cannot be reused.
+            headers={"Connection": "close"},
         )
 
 
@@ -317,51 +320,72 @@ def _body_framing(headers: list[tuple[bytes, bytes]]) -> tuple[int | None, bool]
 class BodySizeLimit:
     """At most ``max_bytes`` of request body on every HTTP route (413 otherwise).
 
-    The refusal is raised from ``receive``, so the route's own error handling
-    answers it (ErrorBody, the route in the log line): at once when
-    Content-Length says too much, before a byte is read, or when a chunked
-    body grows past the limit. A route that answers without reading the body
-    answers as it would; the connection then closes rather than take the rest.
+    A body whose Content-Length is too large is refused before a byte of it
+    is read: the route's first ``receive`` raises :class:`PayloadTooLarge`,
+    which its error handling answers (ErrorBody, and the route in the log
+    line), and a route that would answer without reading the body (a 404, a
+    401 before the body) is answered 413 all the same. A chunked body is
+    counted as it arrives and refused once it passes the limit.
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self._refusal = PayloadTooLarge(max_bytes)
+        self._refusal_body = json.dumps(
+            {"code": "payload_overflow", "message": self._refusal.detail},
+            separators=(",", ":"),
+        ).encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         length, chunked = _body_framing(scope["headers"])
-        if (length is None and not chunked) or (
-            length is not None and length <= self.max_bytes
-        ):
+        if length is not None and length > self.max_bytes:
+            await self._refuse(scope, send)
+        elif length is None and chunked:
+            await self.app(scope, self._counting(receive), send)
+        else:
             # No body, or one the server ends where Content-Length says.
             await self.app(scope, receive, send)
-            return
-        await self._limited(scope, receive, send, length)
 
-    async def _limited(
-        self, scope: Scope, receive: Receive, send: Send, length: int | None
-    ) -> None:
+    def _counting(self, receive: Receive) -> Receive:
         received = 0
 
-        async def limited_receive() -> Message:
+        async def counted() -> Message:
             nonlocal received
-            if length is not None:
-                raise PayloadTooLarge(self.max_bytes)
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_bytes:
                 raise PayloadTooLarge(self.max_bytes)
             return message
 
-        async def closing_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", ()),
-                    (b"connection", b"close"),
-                ]
-            await send(message)
+        return counted
 
-        await self.app(scope, limited_receive, closing_send)
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        answered_otherwise = False
+
+        async def refused() -> Message:
+            raise PayloadTooLarge(self.max_bytes)
+
+        async def send_413(message: Message) -> None:
+            nonlocal answered_otherwise
+            if message["type"] == "http.response.start" and message["status"] != 413:
+                answered_otherwise = True
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 413,
+                        "headers": [
+                            (b"content-type", b"application/json"),
+                            (b"content-length", str(len(self._refusal_body)).encode()),
+                            (b"connection", b"close"),
+                        ],
+                    }
+                )
+                await send({"type": "http.response.body", "body": self._refusal_body})
+            elif not answered_otherwise:
+                await send(message)
+
+        await self.app(scope, refused, send_413)
