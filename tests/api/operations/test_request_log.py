@@ -8,8 +8,8 @@ import uuid
 import httpx
 import pytest
 
-from parley.logs import ContextFilter, TextFormatter
 from parley.db import Database
+from parley.logs import ContextFilter, TextFormatter
 from tests.api.signaling.test_call_in import call_in, other_pin, sip_room
 from tests.api.signaling.test_start import user_id
 from tests.conftest import CapturedLogs
