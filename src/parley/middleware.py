@@ -14,6 +14,7 @@ which also marks the request it timed out so its line says 408.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -40,7 +41,29 @@ _METHODS: Final = frozenset(
 _UNMATCHED: Final = "unmatched"
 _TOO_MANY_REQUESTS: Final = 429
 
+_SHUTTING_DOWN: Final = (
+    "service_unavailable",
+    "The server is shutting down; try again",
+)
+
 access_log = logging.getLogger(ACCESS_LOGGER)
+
+
+async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+    """A whole ErrorBody response that closes the connection."""
+    body = json.dumps({"code": code, "message": message}, separators=(",", ":"))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body.encode()})
 
 
 def _request_id(headers: list[tuple[bytes, bytes]]) -> str:
@@ -156,6 +179,12 @@ class RequestObserver:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except asyncio.CancelledError:
+            # The server stopping cut the request off (PARLEY_SHUTDOWN_GRACE_SECONDS):
+            # a client may try again elsewhere, which a 500 would not tell it.
+            if status == 500:
+                await _send_error(send_with_id, 503, *_SHUTTING_DOWN)
+            raise
         finally:
             if scope.get(TIMED_OUT_KEY):
                 status = 408
@@ -331,11 +360,7 @@ class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self._refusal = PayloadTooLarge(max_bytes)
-        self._refusal_body = json.dumps(
-            {"code": "payload_overflow", "message": self._refusal.detail},
-            separators=(",", ":"),
-        ).encode()
+        self._message = PayloadTooLarge(max_bytes).detail
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -373,18 +398,7 @@ class BodySizeLimit:
             nonlocal answered_otherwise
             if message["type"] == "http.response.start" and message["status"] != 413:
                 answered_otherwise = True
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 413,
-                        "headers": [
-                            (b"content-type", b"application/json"),
-                            (b"content-length", str(len(self._refusal_body)).encode()),
-                            (b"connection", b"close"),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": self._refusal_body})
+                await _send_error(send, 413, "payload_overflow", self._message)
             elif not answered_otherwise:
                 await send(message)
 
