@@ -136,11 +136,17 @@ class ParleyProcess:
 
 
 def start_parley(
-    workdir: Path, *, args: tuple[str, ...] = (), wait: bool = True, **settings: str
+    workdir: Path,
+    *,
+    args: tuple[str, ...] = (),
+    wait: bool = True,
+    environment: dict[str, str] | None = None,
+    **settings: str,
 ) -> ParleyProcess:
     """`parley serve` on a fresh SQLite file with the local issuer, on a free port.
 
-    ``settings`` are PARLEY_ variables without the prefix (``log_format="json"``).
+    ``settings`` are PARLEY_ variables without the prefix (``log_format="json"``);
+    ``environment`` other variables.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -154,6 +160,7 @@ def start_parley(
     }
     env.pop("PARLEY_OIDC_ISSUER", None)
     env.update({f"PARLEY_{name.upper()}": value for name, value in settings.items()})
+    env.update(environment or {})
     log_path = workdir / "server.log"
     with log_path.open("wb") as output:
         process = subprocess.Popen(
