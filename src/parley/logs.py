@@ -34,8 +34,9 @@ CONTEXT_FIELDS: Final = ("request_id", "user_id")
 # Extra fields of request lines that text output appends as key=value.
 _TEXT_FIELDS: Final = ("request_id", "user_id", "client")
 _TEXT_FORMAT: Final = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# Loggers that print URLs, request lines or SQL parameters (aiosqlite, at
-# DEBUG), which can hold secrets, whatever PARLEY_LOG_LEVEL says; and
+# Loggers that print URLs, request lines, SQL parameters (aiosqlite, at DEBUG)
+# or issued tokens (Authlib, at DEBUG), secrets all, whatever
+# PARLEY_LOG_LEVEL says; and
 # SQLAlchemy's pool chatter (its own loggers default to WARNING, but Parley's
 # pool subclass logs under Parley's name).
 _QUIET_LOGGERS: Final = (
@@ -43,6 +44,7 @@ _QUIET_LOGGERS: Final = (
     "httpx",
     "httpcore",
     "aiosqlite",
+    "authlib",
     "parley.db.ObservedPool",
 )
 

@@ -25,6 +25,7 @@ from parley.errors import (
     ServiceUnavailable,
     count_login_failure,
 )
+from parley.logs import note_user
 from parley.ratelimit import DialInLimitsDep, FailureLimiterDep, client_address
 from parley.rooms.deps import RoomIdPath
 from parley.signaling import start
@@ -191,6 +192,8 @@ async def signaling_session(websocket: WebSocket) -> None:
         body = {"code": "internal_server_error", "message": "An error occurred"}
         await _deny(websocket, 500, body)
         return
+    if admission.user_id is not None:
+        note_user(admission.user_id)  # in the session's log lines
     await Runner(websocket, hub, admission, lock_token).run()
 
 
