@@ -82,6 +82,9 @@ _ORIGIN = re.compile(
 )
 _PATH_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)+")
 _HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+_SIP_DOMAIN = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::\d{1,5})?"
+)
 _UNSAFE_PATH_CHARACTER = re.compile(r"[\\\x00-\x1f\x7f]")
 
 
@@ -153,6 +156,8 @@ class Settings(BaseSettings):
     jitsi_auth_token: SecretStr | None = None
     jitsi_adhoc_duration_seconds: Annotated[int, Field(ge=60, le=604_800)] = 21_600
     jitsi_dial_in_numbers: Annotated[list[DialInNumber], NoDecode] = []
+    jitsi_opener: Literal["anyone", "owner"] = "anyone"
+    jitsi_sip_domain: str | None = None
     booking_rate_limit_per_minute: Annotated[int, Field(ge=0, le=100_000)] = 60
     smtp_host: str | None = None
     smtp_port: Annotated[int, Field(ge=1, le=65535)] | None = None
@@ -235,6 +240,7 @@ class Settings(BaseSettings):
         "jitsi_auth_token",
         "metrics_token",
         "metrics_address",
+        "jitsi_sip_domain",
         "smtp_host",
         "smtp_port",
         "smtp_user",
@@ -314,6 +320,13 @@ class Settings(BaseSettings):
     def _host_and_port(cls, value: str | None) -> str | None:
         if value is not None:
             split_host_port(value)
+        return value
+
+    @field_validator("jitsi_sip_domain")
+    @classmethod
+    def _sip_domain(cls, value: str | None) -> str | None:
+        if value is not None and _SIP_DOMAIN.fullmatch(value) is None:
+            raise ValueError("must be a host name like sip.example.com (port optional)")
         return value
 
     @field_validator("jitsi_auth_token", "metrics_token")

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -258,10 +258,38 @@ async def _connection_error_handler(request: Request, exc: Exception) -> JSONRes
 # SQLSTATE classes meaning "the database cannot serve now": connection exceptions,
 # insufficient resources (too many clients), operator intervention (shutting down).
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+# Caused by the values sent, not by the database's state (docs/decisions.md, "No 500
+# from any input"): class 22 data exceptions (value out of range, string too long,
+# bad text) and the constraint violations a value alone causes.
+_DATA_SQLSTATE_CLASS = "22"
+_VALUE_CONSTRAINT_SQLSTATES = ("23502", "23514")  # not null, check
+_CONFLICT_SQLSTATE_CLASS = "23"  # unique, foreign key, exclusion: the data's state
+# SQLite's extended result codes (sqlite3 errors carry them as sqlite_errorname).
+_SQLITE_VALUE_ERRORS = (
+    "SQLITE_TOOBIG",
+    "SQLITE_MISMATCH",
+    "SQLITE_RANGE",
+    "SQLITE_CONSTRAINT_CHECK",
+    "SQLITE_CONSTRAINT_NOTNULL",
+)
+_SQLITE_CONFLICTS = (
+    "SQLITE_CONSTRAINT_UNIQUE",
+    "SQLITE_CONSTRAINT_PRIMARYKEY",
+    "SQLITE_CONSTRAINT_FOREIGNKEY",
+)
 
 
-def _sqlstate(exc: DBAPIError) -> str:
-    for candidate in (exc.orig, getattr(exc.orig, "__cause__", None)):
+def _driver_errors(exc: StatementError) -> tuple[BaseException, ...]:
+    """The driver's exception and what it wraps (asyncpg's sit one level down)."""
+    found = [exc.orig] if exc.orig is not None else []
+    cause = getattr(exc.orig, "__cause__", None)
+    if cause is not None:
+        found.append(cause)
+    return tuple(found)
+
+
+def _sqlstate(exc: StatementError) -> str:
+    for candidate in _driver_errors(exc):
         code = getattr(candidate, "sqlstate", None) or getattr(
             candidate, "pgcode", None
         )
@@ -270,11 +298,63 @@ def _sqlstate(exc: DBAPIError) -> str:
     return ""
 
 
-async def _dbapi_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DBAPIError)
-    if exc.connection_invalidated or _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES):
+def _data_error_status(exc: StatementError) -> int | None:
+    """422 for a value the database cannot take, 409 for one clashing with stored
+    data, None when the error is not caused by the data."""
+    state = _sqlstate(exc)
+    if state.startswith(_DATA_SQLSTATE_CLASS) or state in _VALUE_CONSTRAINT_SQLSTATES:
+        return 422
+    if state.startswith(_CONFLICT_SQLSTATE_CLASS):
+        return 409
+    for candidate in _driver_errors(exc):
+        name = getattr(candidate, "sqlite_errorname", "")
+        if name in _SQLITE_VALUE_ERRORS:
+            return 422
+        if name in _SQLITE_CONFLICTS:
+            return 409
+        # Parameters the driver cannot encode (asyncpg's client-side DataError is a
+        # ValueError; sqlite3 and SQLAlchemy raise OverflowError for huge numbers
+        # and dates).
+        if isinstance(candidate, ValueError | OverflowError):
+            return 422
+    return None
+
+
+def _data_error_response(request: Request, exc: Exception, status: int) -> JSONResponse:
+    logger.warning(
+        "%s: the database refused a value (%s)", _where(request), exc, exc_info=exc
+    )
+    if status == 409:
+        error: AppError = Conflict(
+            "The request conflicts with data stored meanwhile; reload and try again"
+        )
+    else:
+        error = ValidationFailed(
+            "A value cannot be stored: it is out of range, too long or malformed"
+        )
+    return error_response(error.status_code, error.body())
+
+
+async def _statement_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Database errors: the data's fault is 4xx, an outage 503, anything else 500."""
+    assert isinstance(exc, StatementError)
+    connection_lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
+    status = None if connection_lost else _data_error_status(exc)
+    if status is not None:
+        return _data_error_response(request, exc, status)
+    if (
+        connection_lost
+        or isinstance(exc, OperationalError | InterfaceError)
+        or _sqlstate(exc).startswith(_UNAVAILABLE_SQLSTATES)
+    ):
         return await _database_unavailable_handler(request, exc)
     return await _unhandled_handler(request, exc)
+
+
+async def _overflow_handler(request: Request, exc: Exception) -> JSONResponse:
+    # A number or date beyond what Python or a driver can represent. Inputs are
+    # bounded where they are accepted (parley.instants); this is the net under them.
+    return _data_error_response(request, exc, 422)
 
 
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -293,10 +373,9 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
-    app.add_exception_handler(OperationalError, _database_unavailable_handler)
-    app.add_exception_handler(InterfaceError, _database_unavailable_handler)
+    app.add_exception_handler(StatementError, _statement_error_handler)
     app.add_exception_handler(PoolTimeoutError, _database_unavailable_handler)
-    app.add_exception_handler(DBAPIError, _dbapi_error_handler)
+    app.add_exception_handler(OverflowError, _overflow_handler)
     app.add_exception_handler(StateUnavailable, _state_unavailable_handler)
     app.add_exception_handler(ConnectionError, _connection_error_handler)
     app.add_exception_handler(OSError, _connection_error_handler)

@@ -6,10 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from parley import __version__, metrics
+from parley import __version__, input_guard, metrics
 from parley.apikeys.auth import ApiKeyTokens
 from parley.apikeys.router import router as apikeys_router
 from parley.apikeys.signing import TokenSigner
@@ -39,6 +39,7 @@ from parley.errors import install_error_handlers
 from parley.events.invites_router import router as event_invites_router
 from parley.events.router import router as events_router
 from parley.health import router as health_router
+from parley.input_guard import refuse_nul_characters
 from parley.invites.router import router as invites_router
 from parley.mail import notify as mail_notify
 from parley.mail.worker import MailWorker
@@ -234,12 +235,15 @@ def create_app(
         lifespan=lifespan,
         docs_url="/docs",
         openapi_url="/openapi.json",
+        # Every route, whatever router it comes from: text PostgreSQL cannot store.
+        dependencies=[Depends(refuse_nul_characters)],
     )
     app.state.settings = settings
     app.state.provided_database = database
     app.state.local_issuer = local_issuer
     app.state.dial_in_limits = DialInLimits.from_settings(settings)
     install_error_handlers(app)
+    input_guard.install(app)
     install_openapi(app)
     provider = (
         Provider(issuer=local_issuer, settings=settings)

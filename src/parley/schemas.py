@@ -12,6 +12,11 @@ class Schema(BaseModel):
 
 
 class RequestBody(BaseModel):
-    """Request bodies: unknown fields are rejected, as the spec's additionalProperties: false."""
+    """Request bodies: strict types; unknown fields are ignored, as the controller does.
 
-    model_config = ConfigDict(extra="forbid")
+    The controller's serde bodies skip fields they do not know, and its clients (the
+    OpenTalk web app) send fields of newer versions; refusing them would refuse those
+    clients (docs/decisions.md, "Unknown request fields").
+    """
+
+    model_config = ConfigDict(extra="ignore")

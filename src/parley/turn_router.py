@@ -13,12 +13,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from parley.auth.deps import bearer_token
-from parley.auth.errors import AuthenticationFailed, MissingToken
 from parley.config import Settings
-from parley.db import Database
 from parley.errors import ErrorBody
-from parley.invites import service as invites_service
+from parley.invites.deps import INVITE_CODE_SECURITY, UserOrGuest, UserOrGuestDep
 from parley.turn import turn_credentials
 
 router = APIRouter(tags=["turn", "stun"])
@@ -39,38 +36,13 @@ class StunServer(BaseModel):
     uris: list[str]
 
 
-class InvalidInviteCode(AuthenticationFailed):
-    login_failure = "invite_code"
-    default_message = (
-        "The token is neither a valid access token nor a usable invite code"
-    )
+def _participant(caller: UserOrGuest) -> str:
+    """The TURN username's participant: the user's id, for a guest a random id.
 
-
-async def _caller(request: Request) -> str:
-    """Who asks: the user's id, or for an invite-code guest a random id.
-
-    Like the reference, ``Authorization: Bearer <x>`` takes an access token
-    or, failing that, an invite code (``InviteCode <x>`` is accepted too). A
-    guest's name in the TURN username is random: the invite code is a
-    credential and must not end up in TURN server logs.
+    An invite code is a credential and must not end up in TURN server logs.
     """
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "invitecode" and value.strip():
-        token = value.strip()
-    else:
-        token = bearer_token(request)
-    state = request.app.state
-    try:
-        invite_code = uuid.UUID(token)
-    except ValueError:
-        principal = await state.authenticator.principal_for(token, state.database)
-        return str(principal.user_id)
-    database: Database = state.database
-    async with database.read_sessionmaker() as session:
-        invite = await invites_service.get_usable_invite(session, invite_code)
-    if invite is None:
-        raise InvalidInviteCode()
+    if caller.principal is not None:
+        return str(caller.principal.user_id)
     return str(uuid.uuid4())
 
 
@@ -81,13 +53,10 @@ async def _caller(request: Request) -> str:
         204: {"description": "No TURN or STUN server is configured"},
         401: {"model": ErrorBody},
     },
-    openapi_extra={"security": [{"BearerAuth": []}, {"InviteCode": []}]},
+    openapi_extra=INVITE_CODE_SECURITY,
 )
-async def get_turn(request: Request) -> Response:
+async def get_turn(request: Request, caller: UserOrGuestDep) -> Response:
     """Get time-limited TURN credentials and the STUN servers to use."""
-    if not request.headers.get("authorization"):
-        raise MissingToken()
-    caller = await _caller(request)
     settings: Settings = request.app.state.settings
     servers: list[dict[str, object]] = []
     if settings.turn_uri_list and settings.turn_secret is not None:
@@ -95,7 +64,7 @@ async def get_turn(request: Request) -> Response:
             uris=settings.turn_uri_list,
             secret=settings.turn_secret.get_secret_value(),
             ttl_seconds=settings.turn_ttl_seconds,
-            participant=caller,
+            participant=_participant(caller),
             now=int(time.time()),
         )
         servers.append(dict(credentials))

@@ -8,7 +8,9 @@ one process (tests) wires each hook once.
 
 from __future__ import annotations
 
+from parley import input_guard
 from parley.assets import service as assets_service
+from parley.auth.provider import router as provider_router
 from parley.events import invites as event_invites
 from parley.events import notifications as event_notifications
 from parley.events import room_access as event_room_access
@@ -47,3 +49,7 @@ def wire() -> None:
     # join_success names the room's event.
     admission.role_lookups.add(event_room_access.invite_role_in_room)
     admission.event_info_lookups.add(event_room_access.event_info_of_room)
+
+    # The OpenID provider answers in OAuth's error shape and HTML, also when the
+    # app-wide guard refuses a NUL character on its routes.
+    input_guard.refusal_renderers.add(provider_router.refuse_nul)

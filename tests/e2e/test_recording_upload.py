@@ -305,6 +305,8 @@ async def test_auth_failures_are_http_errors_before_the_upgrade(
         ("room_id={room}&filename=", 400, "filename must not be empty"),
         ("room_id={room}&filename=a/b.webm", 400, "must not contain path separators"),
         ("room_id={room}&filename=" + "a" * 256, 400, "at most 255 characters"),
+        # The app-wide NUL guard covers websocket routes too (before the upgrade).
+        ("room_id={room}&filename=a%00.webm", 400, "filename: must not contain NUL"),
         (f"room_id={uuid.uuid4()}&filename=a.webm", 404, "room could not be found"),
     ],
 )

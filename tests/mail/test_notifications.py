@@ -279,12 +279,48 @@ async def test_changing_only_what_no_mail_shows_mails_nobody(
     event = await planning(http, organizer)
     await invite(http, organizer, event["id"], {"email": GUEST})
     await smtp_server.wait_for(1)
-    for body in ({"password": "n3w"}, {"waiting_room": True}, {"is_adhoc": True}):
+    for body in (
+        {"password": "n3w"},
+        {"waiting_room": True},
+        {"is_adhoc": True},
+        {"show_meeting_details": True},
+    ):
         patched = await http.patch(
             f"/v1/events/{event['id']}", json=body, headers=organizer
         )
         assert patched.status_code == 200, patched.text
     assert [row.kind for row in await outbox(live_database)] == ["invited"]
+
+
+async def test_mails_carry_the_same_links_whatever_show_meeting_details_says(
+    http: httpx.AsyncClient,
+    organizer: dict[str, str],
+    smtp_server: SmtpServer,
+) -> None:
+    """As the controller: the switch governs the details shown inside the room; an
+    invitation always carries the invitee's way in and the live streams (the
+    controller's mail protocol has no such flag)."""
+    lines: dict[bool, list[str]] = {}
+    for shown in (True, False):
+        event = await create_event(
+            http,
+            organizer,
+            title=f"Streamed {shown}",
+            show_meeting_details=shown,
+            streaming_targets=[STREAM],
+        )
+        assert event["show_meeting_details"] is shown
+        await invite(http, organizer, event["id"], {"email": GUEST})
+        received = await smtp_server.wait_for(len(lines) + 1)
+        text, _ = bodies(received[-1].message)
+        lines[shown] = [
+            line for line in text.splitlines() if line.startswith(("Join:", "Live"))
+        ]
+    for shown in (True, False):
+        (join, stream) = lines[shown]
+        assert join.startswith("Join:")
+        assert "/invite/" in join
+        assert stream == "Live stream: https://watch.example.com/live"
 
 
 async def test_one_transaction_mails_each_invitee_once_with_the_final_state(

@@ -387,7 +387,52 @@ async def test_join_success_names_the_rooms_event(api: Api) -> None:
 
     assert (await in_event_room.join("Owner"))["event_info"] == {
         "id": event["id"],
+        "room_id": event["room"]["id"],
         "title": "Retro <Q3>",
         "is_adhoc": True,
     }
     assert (await in_plain_room.join("Owner"))["event_info"] is None
+
+
+async def test_join_success_carries_meeting_details_when_the_event_shows_them(
+    api: Api,
+) -> None:
+    """`show_meeting_details`: participants get the guest link and live streams."""
+    owner = api.user("owner")
+    created = await api.http.post(
+        "/v1/events",
+        json={
+            "title": "Town hall",
+            "description": "",
+            "is_time_independent": True,
+            "show_meeting_details": True,
+            "streaming_targets": [
+                {
+                    "kind": "custom",
+                    "name": "Owncast",
+                    "streaming_endpoint": "rtmp://ingest.example.com/live",
+                    "streaming_key": "secret-key",
+                    "public_url": "https://watch.example.com/townhall",
+                }
+            ],
+        },
+        headers=owner,
+    )
+    assert created.status_code == 201, created.text
+    room_id = created.json()["room"]["id"]
+    code = await api.http.post(f"/v1/rooms/{room_id}/invites", json={}, headers=owner)
+    joined = await (
+        await api.connect((await api.start(owner, room_id))["ticket"])
+    ).join("Owner")
+    assert joined["event_info"] == {
+        "id": created.json()["id"],
+        "room_id": room_id,
+        "title": "Town hall",
+        "is_adhoc": False,
+        "meeting_details": {
+            "invite_code_id": code.json()["invite_code"],
+            "streaming_links": [
+                {"name": "Owncast", "url": "https://watch.example.com/townhall"}
+            ],
+        },
+    }

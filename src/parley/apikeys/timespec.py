@@ -19,6 +19,8 @@ import math
 import re
 from datetime import datetime
 
+from parley.instants import LATEST, RANGE_TEXT, in_range
+
 __all__ = ["TimeSpecError", "parse_time_spec"]
 
 _UNIT_SECONDS = {
@@ -33,8 +35,8 @@ _UNIT_SECONDS = {
 }
 _SPAN = re.compile(r"(\d{1,9}(?:\.\d{1,6})?)\s*([a-z]+)", re.ASCII | re.IGNORECASE)
 _TIMESTAMP = re.compile(r"\d{1,12}(?:\.\d{1,6})?", re.ASCII)
-# Unix seconds up to the year 9999.
-_MAX_TIMESTAMP = 253_402_300_799
+# Unix seconds up to the end of Parley's range of instants (parley.instants).
+_MAX_TIMESTAMP = LATEST.timestamp()
 
 
 class TimeSpecError(ValueError):
@@ -64,7 +66,7 @@ def parse_time_spec(value: object, *, now: float) -> float | None:
 
 
 def _timestamp(seconds: float) -> float:
-    if not math.isfinite(seconds) or not 0 <= seconds <= _MAX_TIMESTAMP:
+    if not math.isfinite(seconds) or not 0 <= seconds < _MAX_TIMESTAMP:
         raise TimeSpecError("is not a Unix timestamp in seconds")
     return seconds
 
@@ -79,4 +81,6 @@ def _iso_datetime(text: str) -> float:
         ) from None
     if moment.tzinfo is None:
         raise TimeSpecError("an ISO 8601 date-time needs a UTC offset (or Z)")
+    if not in_range(moment):
+        raise TimeSpecError(f"must be {RANGE_TEXT}")
     return moment.timestamp()

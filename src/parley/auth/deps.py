@@ -18,6 +18,7 @@ from parley.auth.errors import (
 )
 from parley.auth.verifier import ExpiringCache, TokenVerifier
 from parley.db import Database, SessionDep
+from parley.instants import in_range
 from parley.logs import note_user
 from parley.users import service as users_service
 from parley.users.models import User
@@ -151,6 +152,12 @@ def require_service_role(role: str) -> Any:
 
 
 def timestamp_to_datetime(value: Any) -> datetime | None:
-    return (
-        datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
-    )
+    """A token's NumericDate claim as an instant; None when absent or outside
+    Parley's range of instants (an `exp` of year 33658 means "no expiry" in effect)."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    try:
+        moment = datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment if in_range(moment) else None

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
     ConfigDict,
     EmailStr,
     Field,
@@ -25,6 +24,7 @@ from pydantic.alias_generators import to_camel
 from parley.booking.availability import Slot
 from parley.booking.models import BookingProfile
 from parley.booking.template import TemplateField
+from parley.instants import Instant
 from parley.schemas import RequestBody, Schema
 
 Text255 = Annotated[StrictStr, Field(max_length=255)]
@@ -90,10 +90,10 @@ class _ProfileFields(CamelBody):
         "placeholders become the availability endpoint's additionalFields",
     )
     location: Text255 | None = None
-    start_time: AwareDatetime | None = Field(
+    start_time: Instant | None = Field(
         default=None, description="Start of the active period (RFC 3339 with offset)"
     )
-    end_time: AwareDatetime | None = Field(
+    end_time: Instant | None = Field(
         default=None, description="End of the active period (RFC 3339 with offset)"
     )
     context: StrictStr | None = Field(
@@ -220,8 +220,8 @@ class AvailabilityRead(CamelRead):
 
 
 class MeetingTime(CamelBody):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
 
 class BookMeetingBody(CamelBody):

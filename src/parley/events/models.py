@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,6 +69,11 @@ class Event(IdMixin, Base):
     # RFC 5545 lines joined by newlines; None for single events.
     recurrence_pattern: Mapped[str | None] = mapped_column(Text, default=None)
     is_adhoc: Mapped[bool] = mapped_column(default=False)
+    # Whether participants get the meeting details (guest link, call-in, streams)
+    # in the room's EventInfo, as the controller's `show_meeting_details`.
+    show_meeting_details: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
     # iCalendar SEQUENCE (RFC 5546 2.1.4): grows with every change attendees see.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     # Listing keys: earliest start and latest end of the whole series including

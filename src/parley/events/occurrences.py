@@ -19,6 +19,7 @@ from parley.events.recurrence import (
     split_recurrence_pattern,
 )
 from parley.events.timing import Moment, Timing, occurrence_span
+from parley.instants import shift
 
 
 def stored_timing(event: Event) -> Timing:
@@ -75,7 +76,8 @@ def apply_exception(
     assert timing.starts_at is not None
     assert timing.ends_at is not None
     starts_at = Moment(original_start, timing.starts_at.zone)
-    ends_at = Moment(original_start + timing.duration, timing.ends_at.zone)
+    # Series may run to year 9999 (a yearly rule): the end saturates there.
+    ends_at = Moment(shift(original_start, timing.duration), timing.ends_at.zone)
     is_all_day = timing.is_all_day
     cancelled = False
     if exception is not None:

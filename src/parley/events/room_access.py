@@ -1,29 +1,32 @@
-"""GET /rooms/{room_id}/event callers: users with room access or invite-code guests.
-
-The spec allows either security scheme there: a user's access token, or an
-invite code sent as the bearer token (scheme InviteCode).
+"""GET /rooms/{room_id}/event callers: users with room access or invite-code guests
+(the spec allows either security scheme there, see parley.invites.deps), and what
+the room's participants learn about its event.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.auth.deps import bearer_token, current_principal
 from parley.db import SessionDep
-from parley.errors import Forbidden, Unauthorized
+from parley.errors import Forbidden
 from parley.events.errors import RoomHasNoEvent
 from parley.events.models import Event, EventInvite
+from parley.events.schemas import EventInfo, MeetingDetails, StreamingLink
 from parley.invites import service as invites_service
+from parley.invites.deps import UserOrGuestDep
 from parley.rooms import service as rooms_service
 from parley.rooms.deps import RoomIdPath
 from parley.rooms.models import Room
-from parley.signaling.messages import EventInfo, Role
+from parley.signaling.messages import EventInfo as SignalingEventInfo
+from parley.signaling.messages import Role
+from parley.streaming import service as streaming_service
 
 
 async def get_event_of_room(session: AsyncSession, room_id: uuid.UUID) -> Event | None:
@@ -52,29 +55,17 @@ async def event_ids_of_rooms(
     return dict(rows.all())
 
 
-def _invite_code(token: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(token)
-    except ValueError:
-        return None
-
-
 async def get_room_event_for_caller(
-    request: Request, room_id: RoomIdPath, session: SessionDep
+    caller: UserOrGuestDep, room_id: RoomIdPath, session: SessionDep
 ) -> Event:
-    token = bearer_token(request)
-    code = _invite_code(token)
-    if code is not None:
-        invite = await invites_service.get_usable_invite(session, code)
-        if invite is None:
-            raise Unauthorized("The invite code is invalid or expired")
-        if invite.room_id != room_id:
+    if caller.invite is not None:
+        if caller.invite.room_id != room_id:
             raise Forbidden("The invite code is not for this room")
         room = await rooms_service.get_room_or_raise(session, room_id)
     else:
-        principal = await current_principal(request)
+        assert caller.principal is not None
         room = await rooms_service.get_room_or_raise(session, room_id)
-        await rooms_service.ensure_access(session, room, principal.user_id)
+        await rooms_service.ensure_access(session, room, caller.principal.user_id)
     return await get_room_event_or_raise(session, room)
 
 
@@ -93,17 +84,42 @@ async def invite_role_in_room(
     return None if role is None else Role(role)
 
 
-async def event_info_of_room(session: AsyncSession, room: Room) -> EventInfo | None:
-    """What `join_success` tells participants about the room's event."""
-    row = (
-        await session.execute(
-            select(Event.id, Event.title, Event.is_adhoc).where(
-                Event.room_id == room.id
-            )
+async def room_event_info(session: AsyncSession, event: Event) -> EventInfo:
+    """What the room's participants learn about its event (GET /rooms/{id}/event,
+    `join_success.event_info`): with `meeting_details` when the event shows them.
+
+    The details are what the controller's `build_event_info` gives: the room's
+    oldest usable invite code (the guest link), call-in data (none: Parley has no
+    call-in phone number setting) and the public URLs of its live streams.
+    """
+    details = None
+    if event.show_meeting_details:
+        invite = await invites_service.first_usable_invite(
+            session, event.room_id, datetime.now(UTC)
         )
-    ).first()
-    return (
-        None
-        if row is None
-        else EventInfo(id=row.id, title=row.title, is_adhoc=row.is_adhoc)
+        targets = await streaming_service.targets_by_room(session, [event.room_id])
+        details = MeetingDetails(
+            invite_code_id=invite.id if invite else None,
+            streaming_links=[
+                StreamingLink(name=target.name, url=target.public_url)
+                for target in targets.get(event.room_id, [])
+            ],
+        )
+    return EventInfo(
+        id=event.id,
+        room_id=event.room_id,
+        title=event.title,
+        is_adhoc=event.is_adhoc,
+        meeting_details=details,
     )
+
+
+async def event_info_of_room(
+    session: AsyncSession, room: Room
+) -> SignalingEventInfo | None:
+    """`join_success.event_info`: the same shape as GET /rooms/{id}/event."""
+    event = await get_event_of_room(session, room.id)
+    if event is None:
+        return None
+    info = await room_event_info(session, event)
+    return SignalingEventInfo.model_validate(info.model_dump(exclude_none=True))

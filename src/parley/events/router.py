@@ -18,13 +18,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import AwareDatetime, TypeAdapter
+from pydantic import TypeAdapter
 
 from parley.auth.deps import CurrentPrincipal
 from parley.db import SessionDep
 from parley.errors import BadRequest, ErrorBody
 from parley.events import favorites as favorites_service
-from parley.events import instances, reads, service
+from parley.events import instances, reads, room_access, service
 from parley.events.cursor import (
     decode_event_cursor,
     decode_instance_cursor,
@@ -49,6 +49,8 @@ from parley.events.schemas import (
     PatchEventInstance,
     PostEventsBody,
 )
+from parley.instants import Instant
+from parley.invites.deps import INVITE_CODE_SECURITY
 
 router = APIRouter(tags=["events"])
 
@@ -62,11 +64,11 @@ _EVENT_LIST = TypeAdapter(list[EventRead | EventExceptionRead])
 _INVITE_STATUSES = frozenset({"pending", "accepted", "tentative", "declined"})
 
 TimeMin = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Query(description="Lower bound of the time range (RFC 3339)"),
 ]
 TimeMax = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Query(description="Upper bound of the time range (RFC 3339)"),
 ]
 PerPage = Annotated[
@@ -355,9 +357,11 @@ async def delete_event_favorite(
 @router.get(
     "/rooms/{room_id}/event",
     response_model=EventInfo,
-    responses=_ERRORS,
+    response_model_exclude_none=True,
+    responses={**_ERRORS, 401: {"model": ErrorBody}},
     tags=["rooms"],
+    openapi_extra=INVITE_CODE_SECURITY,
 )
-async def get_room_event(event: RoomEventReader) -> EventInfo:
+async def get_room_event(event: RoomEventReader, session: SessionDep) -> EventInfo:
     """Get the event of a room (for its users and invite-code guests)."""
-    return EventInfo.model_validate(event)
+    return await room_access.room_event_info(session, event)

@@ -7,7 +7,6 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     Discriminator,
     EmailStr,
     Field,
@@ -19,6 +18,7 @@ from pydantic import (
 
 from parley.events.recurrence import MAX_LINE_LENGTH, MAX_PATTERN_LINES
 from parley.events.recurrence.content_lines import load_zone
+from parley.instants import Instant
 from parley.schemas import RequestBody, Schema
 from parley.shared_folders.schemas import SharedFolder
 from parley.streaming.schemas import RoomStreamingTargetRead, StreamingTargetBody
@@ -48,7 +48,7 @@ RecurrencePattern = Annotated[
 class DateTimeTZ(RequestBody):
     """A UTC instant and the IANA zone it was created in (notes 4.1)."""
 
-    datetime: AwareDatetime = Field(description="UTC datetime (RFC 3339)")
+    datetime: Instant = Field(description="UTC datetime (RFC 3339), years 1900 to 8999")
     timezone: StrictStr = Field(
         max_length=64, description="IANA time zone, e.g. Europe/Berlin"
     )
@@ -87,6 +87,11 @@ class PostEventsBody(RequestBody):
         default_factory=list, max_length=MAX_EVENT_STREAMING_TARGETS
     )
     has_shared_folder: StrictBool = False
+    show_meeting_details: StrictBool = Field(
+        default=False,
+        description="Show the meeting details (guest link, call-in, live streams) "
+        "to the room's participants",
+    )
     starts_at: DateTimeTZ | None = None
     ends_at: DateTimeTZ | None = None
     recurrence_pattern: RecurrencePattern | None = None
@@ -102,6 +107,7 @@ class PatchEvent(RequestBody):
     )
     is_adhoc: StrictBool | None = None
     waiting_room: StrictBool | None = None
+    show_meeting_details: StrictBool | None = None
     is_time_independent: StrictBool | None = None
     is_all_day: StrictBool | None = None
     starts_at: DateTimeTZ | None = None
@@ -239,6 +245,7 @@ class EventRead(Schema):
     is_favorite: bool
     can_edit: bool
     shared_folder: SharedFolder | None = None
+    show_meeting_details: bool
 
 
 class _OccurrenceRead(Schema):
@@ -285,12 +292,31 @@ class EventInstanceRead(_OccurrenceRead):
     can_edit: bool
 
 
+class StreamingLink(Schema):
+    """A live stream participants may share: the target's name and public URL."""
+
+    name: str
+    url: str
+
+
+class MeetingDetails(Schema):
+    """What participants may share when the event shows its meeting details."""
+
+    invite_code_id: uuid.UUID | None = Field(
+        default=None, description="An active invite code of the room (guest link)"
+    )
+    call_in: CallInInfo | None = None
+    streaming_links: list[StreamingLink]
+
+
 class EventInfo(Schema):
-    """Basic information about a room's event."""
+    """Basic information about a room's event; `meeting_details` only when shown."""
 
     id: uuid.UUID
+    room_id: uuid.UUID
     title: str
     is_adhoc: bool
+    meeting_details: MeetingDetails | None = None
 
 
 class PendingInvites(Schema):

@@ -172,6 +172,7 @@ async def create_event(
         updated_by_id=creator_id,
         updated_at=now,
         is_adhoc=data.is_adhoc,
+        show_meeting_details=data.show_meeting_details,
     )
     _set_timing(event, timing)
     _apply_listing_keys(event, timing, [])
@@ -253,7 +254,7 @@ async def update_event(
     await lock_calendar(session, event.created_by_id)
     old = stored_timing(event)
     timing = _merged_timing(event, changes, data)
-    for name in ("title", "description", "is_adhoc"):
+    for name in ("title", "description", "is_adhoc", "show_meeting_details"):
         if changes.get(name) is not None:
             setattr(event, name, changes[name])
     room_changes = {k: changes[k] for k in ("password", "waiting_room") if k in changes}

@@ -293,6 +293,7 @@ def event_read(event: Event, context: Context) -> EventRead:
         is_favorite=event.id in context.favorites,
         can_edit=event.created_by_id == context.user_id,
         shared_folder=_shared_folder(event, context),
+        show_meeting_details=event.show_meeting_details,
     )
 
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import AwareDatetime, Field, StrictStr
+from pydantic import Field, StrictStr
 
+from parley.instants import Instant
 from parley.schemas import RequestBody, Schema
 from parley.users.schemas import PublicUserProfile
 
@@ -26,11 +27,11 @@ class InviteCodeRead(Schema):  # type: ignore[no-redef]
 
 
 class NewInviteCode(RequestBody):
-    expiration: AwareDatetime | None = None
+    expiration: Instant | None = None
 
 
 class UpdateInviteCode(RequestBody):
-    expiration: AwareDatetime | None = None
+    expiration: Instant | None = None
 
 
 class InviteVerifyBody(RequestBody):

@@ -151,6 +151,22 @@ async def get_usable_invite(
     return invite
 
 
+async def first_usable_invite(
+    session: AsyncSession, room_id: uuid.UUID, now: datetime
+) -> Invite | None:
+    """The room's oldest active, unexpired invite: the guest link meeting details show."""
+    return await session.scalar(
+        select(Invite)
+        .where(
+            Invite.room_id == room_id,
+            Invite.active.is_(True),
+            or_(Invite.expiration.is_(None), Invite.expiration > now),
+        )
+        .order_by(Invite.created_at, Invite.id)
+        .limit(1)
+    )
+
+
 async def verify_invite(session: AsyncSession, code: str) -> tuple[Invite, Room]:
     """The usable invite and its room, or 404."""
     invite = await get_usable_invite(session, parse_invite_code(code))

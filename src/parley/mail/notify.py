@@ -33,8 +33,12 @@ from parley.users import service as users_service
 
 ICS_FILENAME = "invite.ics"
 # PATCH fields neither the mail nor a calendar entry shows (invitees enter the
-# room without its password): changing only these mails nobody.
-_UNSHOWN_FIELDS = frozenset({"password", "waiting_room", "is_adhoc"})
+# room without its password; meeting details are shown inside the room, and
+# mails carry the same links whatever the flag, as the controller's do):
+# changing only these mails nobody.
+_UNSHOWN_FIELDS = frozenset(
+    {"password", "waiting_room", "is_adhoc", "show_meeting_details"}
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,14 @@
 """Conference allocation: what a video backend (Jitsi's Prosody) asks before it starts a
 room, and tells when the room is gone.
 
-Allocating room X at `now`:
-- a reservation's window contains now: if its conference already runs, that is a
-  ConferenceRunning conflict (Prosody recovers with GET /conference/{conflict_id});
-  if the caller is not its `mail_owner`, ConferenceForbidden; otherwise the
-  reservation's conference starts.
+Allocating room X at `now` for the opener Prosody names (`mail_owner`, a JID):
+- a reservation's window contains now: if the opener may not open it (rule
+  `owner` of PARLEY_JITSI_OPENER and not its owner, see reservations/owners.py),
+  ConferenceForbidden, also while its conference runs, so the 409 below cannot
+  hand the conference to someone the rule refuses; if its conference already
+  runs, a ConferenceRunning conflict (Prosody recovers with GET
+  /conference/{conflict_id}); otherwise the reservation's conference starts and
+  records its opener. Ad hoc windows have no owner to check.
 - no window contains now, but a reservation starts before an ad hoc allocation would
   end: ConferenceForbidden ("not yet started"); windows never overlap.
 - otherwise an ad hoc allocation of `adhoc_duration` starting now.
@@ -34,6 +37,7 @@ from parley.reservations.errors import (
 from parley.reservations.locking import lock_room
 from parley.reservations.models import Reservation
 from parley.reservations.names import normalize_room_name
+from parley.reservations.owners import OpenerRule, may_open
 from parley.reservations.repository import window_at
 
 # An ended ad hoc window is cut to the instant it ended (at least this long).
@@ -52,16 +56,18 @@ async def allocate_conference(
     name: str,
     mail_owner: str,
     adhoc_duration: timedelta,
+    opener_rule: OpenerRule,
     clock: Callable[[], datetime] = utcnow,
 ) -> Allocation:
-    """Start the conference of room `name` for `mail_owner`, or say why not."""
+    """Start the conference of room `name` for the opener `mail_owner`, or say why not."""
     room_key = normalize_room_name(name)
-    owner = mail_owner.strip().lower()
+    opener = mail_owner.strip()
     await lock_room(session, room_key)
     now = clock()
     current = await window_at(session, room_key, now)
     if current is not None:
-        return Allocation(_start(current, name=name, owner=owner, now=now), False)
+        started = _start(current, name=name, opener=opener, rule=opener_rule, now=now)
+        return Allocation(started, False)
     upcoming = await session.scalar(
         select(Reservation)
         .where(
@@ -80,13 +86,14 @@ async def allocate_conference(
     adhoc = Reservation(
         room_key=room_key,
         name=name,
-        mail_owner=owner,
+        mail_owner=opener.lower(),
         starts_at=now,
         ends_at=now + adhoc_duration,
         timezone="UTC",
         is_adhoc=True,
         conference_name=name,
         conference_started_at=now,
+        conference_opened_by=opener,
     )
     session.add(adhoc)
     await session.flush()
@@ -94,17 +101,24 @@ async def allocate_conference(
 
 
 def _start(
-    reservation: Reservation, *, name: str, owner: str, now: datetime
+    reservation: Reservation,
+    *,
+    name: str,
+    opener: str,
+    rule: OpenerRule,
+    now: datetime,
 ) -> Reservation:
+    # The rule first: a 409 would let Prosody fetch and join the running conference.
+    if not reservation.is_adhoc and not may_open(rule, opener, reservation.mail_owner):
+        raise ConferenceForbidden(f"{name} is reserved by someone else")
     if reservation.is_conference_running:
         raise ConferenceRunning(
             reservation.id, f"A conference of {name} is already running"
         )
-    if reservation.mail_owner != owner:
-        raise ConferenceForbidden(f"{name} is reserved by someone else")
     reservation.conference_name = name
     reservation.conference_started_at = now
     reservation.conference_ended_at = None
+    reservation.conference_opened_by = opener
     return reservation
 
 
@@ -133,6 +147,7 @@ async def end_conference(
         return conference
     conference.conference_started_at = None
     conference.conference_ended_at = now
+    conference.conference_opened_by = None
     if conference.is_adhoc and conference.ends_at > now:
         conference.ends_at = max(now, conference.starts_at + _MIN_WINDOW)
     await session.flush()

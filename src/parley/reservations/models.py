@@ -58,6 +58,8 @@ class Reservation(Base):
     conference_name: Mapped[str | None] = mapped_column(String(128), default=None)
     conference_started_at: Mapped[datetime | None] = mapped_column(default=None)
     conference_ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Who opened it: Prosody's `mail_owner`, an XMPP JID (or whatever it sent).
+    conference_opened_by: Mapped[str | None] = mapped_column(String(255), default=None)
 
     @property
     def duration(self) -> timedelta:

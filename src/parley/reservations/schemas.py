@@ -66,6 +66,10 @@ class ReservationRead(BaseModel):
     room_id: uuid.UUID | None
     max_occupants: int | None
     lobby: bool | None
+    opened_by: str | None = Field(
+        description="Who opened the conference running now (Jitsi's mail_owner, "
+        "an XMPP JID); null while none runs. A Parley extension."
+    )
 
     @classmethod
     def of(cls, reservation: Reservation) -> ReservationRead:
@@ -81,4 +85,5 @@ class ReservationRead(BaseModel):
             room_id=reservation.room_id,
             max_occupants=reservation.max_occupants,
             lobby=reservation.lobby,
+            opened_by=reservation.conference_opened_by,
         )

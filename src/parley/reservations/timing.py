@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from parley.instants import RANGE_TEXT, in_range
 from parley.reservations.errors import (
     InvalidDuration,
     InvalidPin,
@@ -69,7 +70,10 @@ def parse_local_start(text: str, zone: ZoneInfo) -> datetime:
     except ValueError as exc:
         raise InvalidStartTime(f"start_time {_shown(text)}: {exc}") from exc
     # fold=0 picks the first of two readings in a DST overlap.
-    instant = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    local = naive.replace(tzinfo=zone, fold=0)
+    if not in_range(local):
+        raise InvalidStartTime(f"start_time {_shown(text)} must be {RANGE_TEXT}")
+    instant = local.astimezone(UTC)
     if instant.astimezone(zone).replace(tzinfo=None) != naive:
         raise InvalidStartTime(
             f"start_time {_shown(text)} does not exist in {zone.key} "
@@ -121,7 +125,7 @@ def parse_utc_timestamp(text: str) -> datetime:
     year, month, day, hour, minute, second, fraction, _ = match.groups()
     micro = int((fraction or "0").ljust(6, "0"))
     try:
-        return datetime(
+        instant = datetime(
             int(year),
             int(month),
             int(day),
@@ -133,6 +137,9 @@ def parse_utc_timestamp(text: str) -> datetime:
         )
     except ValueError as exc:
         raise InvalidStartTime(f"start_time {_shown(text)}: {exc}") from exc
+    if not in_range(instant):
+        raise InvalidStartTime(f"start_time {_shown(text)} must be {RANGE_TEXT}")
+    return instant
 
 
 def format_utc_timestamp(instant: datetime) -> str:

@@ -208,9 +208,7 @@ async def test_bad_times_are_400(
         ({"apiKey": 5}, "apiKey"),
         ({"apiKey": "k", "scope": "admin"}, "scope"),
         ({"apiKey": "k", "user": {"moderator": "yes"}}, "user.moderator"),
-        ({"apiKey": "k", "user": {"role": "owner"}}, "user.role"),
         ({"apiKey": "k", "exp": True}, "exp"),
-        ({"apiKey": "k", "extra": 1}, "extra"),
     ],
 )
 async def test_malformed_bodies_are_422(

@@ -49,7 +49,6 @@ async def test_start_validates_its_body(
     for body, field in (
         ({}, "room_id"),
         ({"room_id": "x"}, "room_id"),
-        ({"room_id": str(uuid.uuid4()), "x": 1}, "x"),
     ):
         response = await client.post(
             "/v1/services/recording/start", json=body, headers=headers

@@ -183,3 +183,27 @@ async def test_no_numbers_configured(client: httpx.AsyncClient) -> None:
     }
     bad = await client.get(NUMBERS, params={"format": "xml"})
     assert (bad.status_code, bad.json()["code"]) == (400, "bad_request")
+
+
+async def test_mapper_answers_carry_the_sip_uri_when_a_sip_domain_is_set(
+    make_app: Callable[..., FastAPI],
+) -> None:
+    """jitsi-meet stores `sipUri` from the mapper answer (`{id}@{domain}`, 8x8's form)."""
+    jid = f"{unique_room()}@conference.meet.example.com"
+    async with app_client(make_app, jitsi_sip_domain="sip.example.com") as http:
+        by_conference = (await map_conference(http, jid)).json()
+        conference_id = by_conference["id"]
+        assert by_conference == {
+            "message": FOUND,
+            "id": conference_id,
+            "conference": jid,
+            "sipUri": f"{conference_id}@sip.example.com",
+        }
+        by_id = await http.get(MAPPER, params={"id": str(conference_id)})
+        assert by_id.json() == by_conference
+        # An id that maps to nothing has no address to call.
+        missing = await http.get(MAPPER, params={"id": "1000000002"})
+        assert "sipUri" not in missing.json()
+    # Without the setting the key is absent, as before.
+    async with app_client(make_app) as http:
+        assert "sipUri" not in (await map_conference(http, jid)).json()

@@ -113,7 +113,9 @@ EVENTS: list[BaseModel] = [
                 chat=ChatPeerData(groups=["admins"]),
             ),
         ],
-        event_info=EventInfo(id=MESSAGE_ID, title="Standup", is_adhoc=False),
+        event_info=EventInfo(
+            id=MESSAGE_ID, room_id=ALICE, title="Standup", is_adhoc=False
+        ),
         is_room_owner=True,
         moderation=moderation.ModerationJoinData(
             raise_hands_enabled=True,

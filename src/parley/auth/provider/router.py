@@ -29,6 +29,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from parley import metrics
 from parley.auth.deps import Authenticator, AuthenticatorDep, bearer_token
@@ -43,7 +44,7 @@ from parley.auth.provider.server import (
 )
 from parley.config import Settings
 from parley.db import SessionDep, WriteSessionDep
-from parley.errors import ErrorBody
+from parley.errors import AppError, ErrorBody
 from parley.ratelimit import (
     FailureLimiterDep,
     TooManyAttempts,
@@ -212,6 +213,23 @@ def _oauth_error(description: str, error: str = "invalid_request") -> JSONRespon
         status_code=400,
         headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
     )
+
+
+def refuse_nul(connection: HTTPConnection, refusal: AppError) -> Response | None:
+    """Parley's NUL refusal (parley.input_guard) in the provider's shapes: an HTML
+    page for the browser pages, an RFC 6749 error for the OAuth endpoints; None for
+    routes that are not the provider's."""
+    if "oidc" not in getattr(connection.scope.get("route"), "tags", ()):
+        return None
+    if connection.url.path in (
+        PATHS["authorization_endpoint"],
+        PATHS["end_session_endpoint"],
+    ):
+        return pages.page(
+            pages.error_page("The request was not understood", refusal.message),
+            status_code=400,
+        )
+    return _oauth_error(refusal.message)
 
 
 def _response(status: int, body: Any, headers: list[tuple[str, str]]) -> Response:

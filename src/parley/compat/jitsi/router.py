@@ -45,7 +45,7 @@ from parley.reservations import conferences
 from parley.reservations.timing import parse_utc_timestamp
 
 MAX_FORM_BYTES = 8192
-MAPPING_FOUND = "Successfully retrieved conference mapping"
+MAX_IDENTITY_LENGTH = 255  # reservations.mail_owner and conference_opened_by
 MAPPING_MISSING = "No conference mapping was found"
 
 
@@ -147,12 +147,18 @@ def jitsi_router(prefix: str) -> APIRouter:
             raise InvalidConferenceRequest("name is required")
         if fields.get("start_time"):
             parse_utc_timestamp(fields["start_time"])  # Jitsi's clock; ours decides
+        mail_owner = fields.get("mail_owner", "")
+        if len(mail_owner.strip()) > MAX_IDENTITY_LENGTH:
+            raise InvalidConferenceRequest(
+                f"mail_owner is longer than {MAX_IDENTITY_LENGTH} characters"
+            )
         settings: Settings = request.app.state.settings
         allocation = await conferences.allocate_conference(
             session,
             name=name,
-            mail_owner=fields.get("mail_owner", ""),
+            mail_owner=mail_owner,
             adhoc_duration=timedelta(seconds=settings.jitsi_adhoc_duration_seconds),
+            opener_rule=settings.jitsi_opener,
         )
         if allocation.created:
             response.status_code = status.HTTP_201_CREATED
@@ -188,6 +194,7 @@ def jitsi_router(prefix: str) -> APIRouter:
     @router.get(
         "/conferenceMapper",
         response_model=ConferenceMapping,
+        response_model_exclude_none=True,
         responses={400: {"model": JitsiMessage}, 429: {"model": JitsiMessage}},
         openapi_extra={"security": []},
     )
@@ -200,13 +207,12 @@ def jitsi_router(prefix: str) -> APIRouter:
         mapping_id: Annotated[str | None, Query(alias="id", max_length=32)] = None,
     ) -> ConferenceMapping:
         """Map a conference JID to its numeric dial-in id (created on demand), or back."""
+        sip_domain = request.app.state.settings.jitsi_sip_domain
         if conference:
             mapping = await mapper.mapping_for_conference(session, conference)
             # A GET that creates: commit explicitly (GETs use autocommit sessions).
             await session.commit()
-            return ConferenceMapping(
-                message=MAPPING_FOUND, id=mapping.id, conference=mapping.conference
-            )
+            return ConferenceMapping.found(mapping, sip_domain)
         if not mapping_id:
             raise BadRequest("conference or id is required")
         key = dial_in_source_key(client_address(request))
@@ -220,9 +226,7 @@ def jitsi_router(prefix: str) -> APIRouter:
             return ConferenceMapping(
                 message=MAPPING_MISSING, id=int(digits), conference=False
             )
-        return ConferenceMapping(
-            message=MAPPING_FOUND, id=found.id, conference=found.conference
-        )
+        return ConferenceMapping.found(found, sip_domain)
 
     @router.get(
         "/phoneNumberList",

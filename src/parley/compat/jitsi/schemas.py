@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from parley.compat.jitsi.models import ConferenceMapping as ConferenceMappingRow
 from parley.reservations.models import Reservation
 from parley.reservations.timing import format_utc_timestamp
 
@@ -55,6 +56,23 @@ class ConferenceMapping(BaseModel):
     conference: str | Literal[False] = Field(
         description="The conference JID, or false when the id maps to none"
     )
+    sipUri: str | None = Field(
+        default=None,
+        description="`{id}@{PARLEY_JITSI_SIP_DOMAIN}` when a SIP domain is set: "
+        "the address SIP endpoints call (jitsi-meet shows it)",
+        examples=["1234567890@sip.example.com"],
+    )
+
+    @classmethod
+    def found(
+        cls, mapping: ConferenceMappingRow, sip_domain: str | None
+    ) -> ConferenceMapping:
+        return cls(
+            message="Successfully retrieved conference mapping",
+            id=mapping.id,
+            conference=mapping.conference,
+            sipUri=f"{mapping.id}@{sip_domain}" if sip_domain else None,
+        )
 
 
 class PhoneNumber(BaseModel):

@@ -15,6 +15,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from parley.events.recurrence.errors import RecurrenceError
+from parley.instants import RANGE_TEXT, in_range
 
 MAX_PATTERN_LINES = 4
 MAX_LINE_LENGTH = 1024
@@ -209,7 +210,9 @@ def parse_date_list(
     instants: list[datetime] = []
     for text in line.value.split(","):
         if value_type == "DATE":
-            instants.append(date_to_instant(parse_date(text, where)))
+            instants.append(
+                _bounded(date_to_instant(parse_date(text, where)), text, where)
+            )
             continue
         naive, is_utc = parse_date_time(text, where)
         if is_utc and tzid is not None:
@@ -225,5 +228,12 @@ def parse_date_list(
             )
         except OverflowError:
             raise RecurrenceError(f"{where}: {text!r} is out of range") from None
-        instants.append(instant)
+        instants.append(_bounded(instant, text, where))
     return instants
+
+
+def _bounded(instant: datetime, text: str, where: str) -> datetime:
+    """RDATE and EXDATE values are instants a client sends: Parley's range applies."""
+    if not in_range(instant):
+        raise RecurrenceError(f"{where}: {text!r} must be {RANGE_TEXT}")
+    return instant

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from parley.events.recurrence.periods import Anchor, RuleExpander
 from parley.events.recurrence.rules import RecurrenceRule
+from parley.instants import shift
 
 # Work units per engine call, each roughly a microsecond of CPU (costs in
 # periods.py). The bound keeps any one call near 0.2 s and still covers about
@@ -44,16 +45,6 @@ class WorkBudget:
 
     def spend(self, units: int) -> None:
         self.remaining -= units
-
-
-def _shifted(moment: datetime, delta: timedelta) -> datetime:
-    """``moment + delta``, saturating at the ends of the datetime range."""
-    try:
-        return moment + delta
-    except OverflowError:
-        if delta < timedelta(0):
-            return datetime.min.replace(tzinfo=moment.tzinfo)
-        return datetime.max.replace(tzinfo=moment.tzinfo)
 
 
 def rule_instants(
@@ -122,7 +113,7 @@ def _frontier(period_start: date) -> datetime:
     midnight = datetime(
         period_start.year, period_start.month, period_start.day, tzinfo=UTC
     )
-    return _shifted(midnight, -_OFFSET_BOUND)
+    return shift(midnight, -_OFFSET_BOUND)  # saturates at the datetime range's start
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,10 +149,31 @@ class Participant(WireModel):
     waiting_room_state: WaitingRoomState | None = None
 
 
+class StreamingLink(WireModel):
+    name: str
+    url: str
+
+
+class CallIn(WireModel):
+    tel: str
+    id: str
+    password: str
+
+
+class MeetingDetails(WireModel):
+    """Shown only for events with `show_meeting_details` (controller 0.13+)."""
+
+    invite_code_id: UUID | None = None
+    call_in: CallIn | None = None
+    streaming_links: list[StreamingLink]
+
+
 class EventInfo(WireModel):
     id: UUID
+    room_id: UUID
     title: str
     is_adhoc: bool
+    meeting_details: MeetingDetails | None = None
 
 
 MAX_DISPLAY_NAME_BYTES: Final = 100
