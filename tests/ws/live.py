@@ -1,8 +1,9 @@
 """Real servers and real websocket clients for the signaling tests.
 
 Servers are uvicorn instances on loopback ports, run in the test's event loop
-with Parley's websocket options (1001 on shutdown, ping, frame limit). They
-commit for real into the run's database, so tests use unique users and rooms.
+with Parley's HTTP protocol (request deadlines and limits) and websocket
+options (1001 on shutdown, ping, frame limit). They commit for real into the
+run's database, so tests use unique users and rooms.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from parley.config import Settings
-from parley.server import websocket_options
+from parley.server import http_protocol_for, websocket_options
 from parley.signaling.handshake import PROTOCOL
 from tests.oidc_issuer import TestIssuer
 
@@ -47,6 +48,11 @@ class LiveServer:
             log_config=None,
             lifespan="on",
             timeout_graceful_shutdown=5,
+            # As `parley serve` runs it (parley.server.server_options), but in
+            # this process and with these settings.
+            http=http_protocol_for(settings),
+            proxy_headers=False,
+            access_log=False,
             **websocket_options(settings),
         )
         self.app = app
