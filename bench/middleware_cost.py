@@ -1,11 +1,13 @@
-"""What Parley's request middleware costs per request (issue 14): the request
-observer (request id, log line, metrics) and the body limit, in process.
+"""What Parley's per-request machinery costs (issue 14), in process.
 
-A FastAPI app with one route is called directly (no server, no sockets), once
-bare and once with the middleware installed as parley.main installs it; the
-difference per request is the middleware's cost. The log line goes through
-Parley's formatter to /dev/null, so formatting is counted too; a third run
-leaves the access log off.
+1. The middleware: request observer (request id, log line, metrics) and body
+   limit. A FastAPI app with one route is called directly (no server, no
+   sockets), bare and with the middleware installed as parley.main installs
+   it. The log line goes through Parley's formatters to /dev/null, so
+   formatting is counted too.
+2. The HTTP protocol: uvicorn's httptools protocol and Parley's (deadlines,
+   header limits) parse the same request from a fake transport and answer it
+   from a trivial app.
 
     .venv/bin/python bench/middleware_cost.py --requests 20000 --runs 5
 """
@@ -21,10 +23,15 @@ import uuid
 from typing import Any
 
 from fastapi import FastAPI
+from uvicorn.config import Config
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
 
+from parley.config import Settings
 from parley.logs import ACCESS_LOGGER, ContextFilter, JsonFormatter, TextFormatter
 from parley.middleware import BodySizeLimit, RequestObserver
+from parley.server import http_protocol_for
 
 
 def build(*, middleware: bool, proxies: bool = False) -> FastAPI:
@@ -97,6 +104,68 @@ def access_log(line_format: str | None) -> None:
     logger.addHandler(handler)
 
 
+REQUEST = (
+    b"GET /v1/rooms/6f1c2a44-7f5e-4c55-9d0e-0b8e6a1f2c3d HTTP/1.1\r\n"
+    b"Host: 127.0.0.1:11311\r\nAuthorization: Bearer " + b"x" * 600 + b"\r\n"
+    b"Accept: application/json\r\nUser-Agent: bench\r\n\r\n"
+)
+
+
+class FakeTransport(asyncio.Transport):
+    def write(self, data: Any) -> None:
+        pass
+
+    def is_closing(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return ("127.0.0.1", 11311) if name in {"peername", "sockname"} else default
+
+
+async def protocol_per_request(protocol_class: type[Any], requests: int) -> float:
+    """CPU microseconds per request through the protocol (keep-alive)."""
+    answered = asyncio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+        answered.set()
+
+    config = Config(app, http=protocol_class, lifespan="off", log_config=None)
+    config.load()
+    protocol = protocol_class(config=config, server_state=ServerState(), app_state={})
+    protocol.connection_made(FakeTransport())
+    started = 0.0
+    for number in range(requests + 200):
+        if number == 200:  # after the warm-up
+            started = time.process_time()
+        answered.clear()
+        protocol.data_received(REQUEST)
+        await answered.wait()
+    elapsed = time.process_time() - started
+    protocol.connection_lost(None)
+    return elapsed / requests * 1e6
+
+
+def report(title: str, results: dict[str, list[float]], baseline: str) -> None:
+    # The fastest run is the one least disturbed; the median shows the spread.
+    base = min(results[baseline])
+    print(title)
+    for name, values in results.items():
+        fastest = min(values)
+        extra = "" if name == baseline else f"  +{fastest - base:.1f}"
+        print(f"  {name:45s} {fastest:6.1f} {statistics.median(values):6.1f}{extra}")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=20_000)
@@ -117,16 +186,29 @@ async def main() -> None:
         for name, (app, line_format) in variants.items():
             access_log(line_format)
             results[name].append(await per_request(app, args.requests))
-    # The fastest run is the one least disturbed; the median shows the spread.
-    bare = min(results["bare FastAPI"])
-    print(
-        f"{args.requests} requests x {args.runs} runs: CPU microseconds per request, "
-        "fastest and median run; the middleware's cost from the fastest runs"
+    report(
+        f"Middleware, {args.requests} requests x {args.runs} runs: CPU microseconds "
+        "per request (fastest run, median run, cost from the fastest runs)",
+        results,
+        "bare FastAPI",
     )
-    for name, values in results.items():
-        fastest = min(values)
-        extra = "" if name == "bare FastAPI" else f"  +{fastest - bare:.1f}"
-        print(f"  {name:45s} {fastest:6.1f} {statistics.median(values):6.1f}{extra}")
+    protocols: dict[str, list[float]] = {
+        "uvicorn's httptools protocol": [],
+        "Parley's protocol (deadlines, header limits)": [],
+    }
+    limited = http_protocol_for(Settings())
+    for _ in range(args.runs):
+        protocols["uvicorn's httptools protocol"].append(
+            await protocol_per_request(HttpToolsProtocol, args.requests)
+        )
+        protocols["Parley's protocol (deadlines, header limits)"].append(
+            await protocol_per_request(limited, args.requests)
+        )
+    report(
+        "HTTP protocol, same request and trivial app",
+        protocols,
+        "uvicorn's httptools protocol",
+    )
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ import contextlib
 import json
 import socket
 from asyncio import TimerHandle
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
@@ -60,6 +59,8 @@ MAX_REQUEST_TARGET_BYTES: Final = 8000
 MAX_HEADER_LINE_BYTES: Final = 8000
 MAX_HEADER_BYTES: Final = 64 * 1024
 MAX_HEADER_LINES: Final = 100
+_HEADERS: Final = "headers"
+_BODY: Final = "body"
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,12 @@ class _Refused(Exception):
 
 
 class ParleyHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol with header/body deadlines and header limits."""
+    """uvicorn's httptools protocol with header/body deadlines and header limits.
+
+    A deadline runs only while a request is incomplete when the bytes at hand
+    have been parsed: a request that arrives whole (the usual case on a
+    kept-alive connection) costs no timer at all.
+    """
 
     limits: ClassVar[RequestLimits | None] = None
     """Set on a subclass by :func:`http_protocol_for`; else read from the settings."""
@@ -115,7 +121,9 @@ class ParleyHttpProtocol(HttpToolsProtocol):
         super().__init__(config, server_state, app_state, _loop)
         self._limits = self.limits or RequestLimits.from_settings(get_settings())
         self._deadline: TimerHandle | None = None
-        self._reading_headers = False
+        self._deadline_phase: str | None = None
+        # What the parser is in the middle of: "headers", "body" or nothing.
+        self._phase: str | None = None
         self._target_bytes = 0
         self._header_bytes = 0
         self._header_lines = 0
@@ -123,14 +131,19 @@ class ParleyHttpProtocol(HttpToolsProtocol):
 
     # Deadlines
 
-    def _arm(self, delay: float, callback: Callable[[], None]) -> None:
+    def _arm(self, phase: str) -> None:
         self._disarm()
+        if phase == _HEADERS:
+            delay, callback = self._limits.header_timeout, self._headers_too_slow
+        else:
+            delay, callback = self._limits.body_timeout, self._body_too_slow
         self._deadline = self.loop.call_later(delay, callback)
+        self._deadline_phase = phase
 
     def _disarm(self) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
-            self._deadline = None
+            self._deadline = self._deadline_phase = None
 
     def _answer_and_close(self, status: int, code: str, message: str) -> None:
         self._disarm()
@@ -140,10 +153,10 @@ class ParleyHttpProtocol(HttpToolsProtocol):
         self.transport.close()
 
     def _headers_too_slow(self) -> None:
-        self._deadline = None
+        self._deadline = self._deadline_phase = None
         if self.transport.is_closing():
             return
-        if not self._reading_headers:
+        if self._phase != _HEADERS:
             self.transport.close()  # a connection that never said anything
             return
         seconds = self._limits.header_timeout
@@ -154,7 +167,7 @@ class ParleyHttpProtocol(HttpToolsProtocol):
         )
 
     def _body_too_slow(self) -> None:
-        self._deadline = None
+        self._deadline = self._deadline_phase = None
         cycle = self.cycle
         if cycle is None or self.transport.is_closing():
             return
@@ -177,14 +190,26 @@ class ParleyHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm(self._limits.header_timeout, self._headers_too_slow)
+        # From the connection's opening until its first request's headers.
+        self._arm(_HEADERS)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
 
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        phase = self._phase
+        if (
+            phase is not None
+            and phase != self._deadline_phase
+            and not self.transport.is_closing()
+        ):
+            self._arm(phase)
+
     def send_400_response(self, msg: str) -> None:
         refusal, self._refusal = self._refusal, None
+        self._phase = None
         if refusal is None:
             self._disarm()
             super().send_400_response(msg)
@@ -199,10 +224,8 @@ class ParleyHttpProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._reading_headers = True
+        self._phase = _HEADERS
         self._target_bytes = self._header_bytes = self._header_lines = 0
-        if self._deadline is None:  # else the connection's first deadline runs on
-            self._arm(self._limits.header_timeout, self._headers_too_slow)
 
     def on_url(self, url: bytes) -> None:
         self._target_bytes += len(url)
@@ -233,13 +256,14 @@ class ParleyHttpProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        self._reading_headers = False
+        upgrade = self.parser.should_upgrade() and self._should_upgrade()
+        # The body's deadline, if it does not come with the headers, starts now.
+        self._phase = None if upgrade else _BODY
         self._disarm()
         super().on_headers_complete()
-        if not (self.parser.should_upgrade() and self._should_upgrade()):
-            self._arm(self._limits.body_timeout, self._body_too_slow)
 
     def on_message_complete(self) -> None:
+        self._phase = None
         self._disarm()
         super().on_message_complete()
 
