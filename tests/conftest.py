@@ -37,6 +37,7 @@ from parley.logs import ACCESS_LOGGER, ContextFilter, JsonFormatter, logging_con
 from parley.main import create_app
 from parley.wiring import wire
 from tests.oidc_issuer import TestIssuer
+from tests.redis_process import RedisProcess
 
 T = TypeVar("T")
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -336,3 +337,11 @@ def captured_logs() -> Iterator[CapturedLogs]:
         root.removeHandler(handler)
         for name, level in previous.items():
             logging.getLogger(name).setLevel(level)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A redis-server for this test alone (it may restart it)."""
+    server = RedisProcess(tmp_path).start()
+    yield server
+    server.stop()

@@ -13,6 +13,7 @@ import base64
 import contextlib
 import json
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -227,8 +228,16 @@ class RawSocket:
         self.writer = writer
 
     @classmethod
-    async def connect(cls, port: int, ticket: str) -> RawSocket:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    async def connect(
+        cls, port: int, ticket: str, *, receive_buffer: int | None = None
+    ) -> RawSocket:
+        sock = socket.socket()
+        if receive_buffer is not None:
+            # Before connecting: the window the server may fill is this small.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+        reader, writer = await asyncio.open_connection(sock=sock)
         key = base64.b64encode(os.urandom(16)).decode()
         writer.write(
             (
@@ -260,6 +269,13 @@ class RawSocket:
         elif length == 127:
             length = int.from_bytes(await self.reader.readexactly(8))
         return first & 0x0F, await self.reader.readexactly(length)
+
+    async def read_until_close(self) -> int:
+        """Read every frame; the close frame's code."""
+        while True:
+            opcode, payload = await self.read_frame()
+            if opcode == 0x8:
+                return int.from_bytes(payload[:2])
 
     def close(self) -> None:
         self.writer.close()

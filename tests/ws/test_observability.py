@@ -28,12 +28,14 @@ async def test_a_session_is_counted_and_logged_once(
         ),
         "closes": sample("parley_websocket_closes_total", route=SIGNALING, code="1000"),
         "open": sample("parley_websocket_connections", route=SIGNALING),
+        "rooms": sample("parley_signaling_rooms"),
     }
     owner = api.user("owner")
     me = uuid.UUID((await api.http.get("/v1/users/me", headers=owner)).json()["id"])
     room = await api.room(owner)
     peer = await api.joined_user(owner, room, "Owner")  # join → join_success
     assert sample("parley_websocket_connections", route=SIGNALING) == before["open"] + 1
+    assert sample("parley_signaling_rooms") == before["rooms"] + 1
     for text in ("one", "two"):
         await peer.send("echo", content=text)
         await peer.receive()
@@ -42,6 +44,7 @@ async def test_a_session_is_counted_and_logged_once(
     await api.server.stop()  # the session's line is written when it has ended
 
     assert sample("parley_websocket_connections", route=SIGNALING) == before["open"]
+    assert sample("parley_signaling_rooms") == before["rooms"]
     received = sample(
         "parley_websocket_messages_total", route=SIGNALING, direction="in"
     )

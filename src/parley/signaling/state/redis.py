@@ -62,8 +62,8 @@ from uuid import UUID
 
 from pydantic import JsonValue
 from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
+from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
-from redis.retry import Retry
 
 from parley.signaling.messages import control, moderation
 from parley.signaling.messages.chat import StoredMessage
