@@ -71,6 +71,7 @@ async def liveness() -> Liveness:
 
 @router.get(
     "/health/ready",
+    response_model=Readiness,
     openapi_extra={"security": []},
     responses={503: {"model": Readiness, "description": "A check failed"}},
 )
