@@ -140,5 +140,13 @@ def logging_config(settings: Settings) -> dict[str, Any]:
 
 
 def configure(settings: Settings) -> None:
-    """Configure this process's logging from the settings."""
+    """Configure this process's logging from the settings.
+
+    Like ``logging.basicConfig``, nothing happens when the root logger already
+    has handlers: whoever set them up (a test runner calling the CLI in its
+    own process) keeps them. ``parley serve`` hands the same configuration to
+    uvicorn, which applies it in every worker.
+    """
+    if logging.getLogger().handlers:
+        return
     logging.config.dictConfig(logging_config(settings))
