@@ -159,6 +159,8 @@ def _tariff(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from parley.apikeys.models import KEY_KINDS
+
     parser = argparse.ArgumentParser(
         prog="parley", description="Parley conference controller"
     )
@@ -188,13 +190,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     token.set_defaults(handler=_token)
 
-    apikey = commands.add_parser("apikey", help="manage API keys (generate-token)")
+    apikey = commands.add_parser(
+        "apikey", help="manage API keys (generate-token, EasyCalendar, Videsk)"
+    )
     apikey_actions = apikey.add_subparsers(dest="action", required=True)
     create = apikey_actions.add_parser(
         "create", help="create a key; prints its secret once"
     )
     create.add_argument("--owner", required=True, help="the owner's e-mail or user id")
     create.add_argument("--name", default="", help="a label for the key")
+    create.add_argument(
+        "--kind",
+        choices=KEY_KINDS,
+        default="sariska",
+        help="which API accepts it: sariska (generate-token, default), "
+        "easycalendar (prints api_key:api_secret), videsk (the VPaaS api-token)",
+    )
     listing = apikey_actions.add_parser("list", help="list keys")
     listing.add_argument("--all", action="store_true", help="include revoked keys")
     revoke = apikey_actions.add_parser(

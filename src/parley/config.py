@@ -28,6 +28,17 @@ from parley.turn import validate_stun_uri, validate_turn_uri
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./parley.db"
 
+# Requests per credential and window (PARLEY_EASYCALENDAR_RATE_LIMIT_WINDOW_SECONDS)
+# of each EasyCalendar endpoint; PARLEY_EASYCALENDAR_RATE_LIMITS overrides them.
+EASYCALENDAR_DEFAULT_RATE_LIMITS: dict[str, int] = {
+    "meetings/new": 300,
+    "meetings/update": 300,
+    "meetings/list": 900,
+    "meetings/get": 900,
+    "meetings/delete": 300,
+    "application/rate_limit_status": 180,
+}
+
 
 class SettingsError(Exception):
     """A setting has a bad value; the message is one line naming it."""
@@ -179,6 +190,13 @@ class Settings(BaseSettings):
     shared_folder_base_path: str = "parley"
     shared_folder_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 10.0
     shared_folder_expiry_days: Annotated[int | None, Field(ge=1, le=36_500)] = None
+    easycalendar_rate_limiting: bool = True
+    easycalendar_rate_limit_window_seconds: Annotated[int, Field(ge=1, le=86_400)] = (
+        3600
+    )
+    easycalendar_rate_limits: Annotated[dict[str, int], NoDecode] = {}
+    videsk_default_window_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 10_800
+    videsk_max_window_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 604_800
 
     @field_validator("database_url")
     @classmethod
@@ -288,6 +306,45 @@ class Settings(BaseSettings):
                     "(scheme, host and port only) or *"
                 )
         return value
+
+    @field_validator("easycalendar_rate_limits", mode="before")
+    @classmethod
+    def _rate_limits(cls, value: object) -> object:
+        # {"meetings/list": 900, ...}: limits per endpoint, over the defaults.
+        if isinstance(value, str):
+            if not value.strip():
+                return {}
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise ValueError(
+                    'must be a JSON object like {"meetings/list": 900}'
+                ) from None
+        if not isinstance(value, dict):
+            raise ValueError('must be a JSON object like {"meetings/list": 900}')
+        unknown = sorted(set(value) - set(EASYCALENDAR_DEFAULT_RATE_LIMITS))
+        if unknown:
+            raise ValueError(
+                f"unknown endpoint {unknown[0]!r}; known: "
+                + ", ".join(EASYCALENDAR_DEFAULT_RATE_LIMITS)
+            )
+        for name, limit in value.items():
+            if (
+                isinstance(limit, bool)
+                or not isinstance(limit, int)
+                or not (1 <= limit <= 1_000_000)
+            ):
+                raise ValueError(f"the limit of {name} must be 1 to 1000000")
+        return value
+
+    @model_validator(mode="after")
+    def _videsk_windows(self) -> Settings:
+        if self.videsk_default_window_seconds > self.videsk_max_window_seconds:
+            raise ValueError(
+                "PARLEY_VIDESK_DEFAULT_WINDOW_SECONDS exceeds "
+                "PARLEY_VIDESK_MAX_WINDOW_SECONDS"
+            )
+        return self
 
     @field_validator("jitsi_prefix")
     @classmethod
@@ -452,6 +509,11 @@ class Settings(BaseSettings):
         if self.smtp_port is not None:
             return self.smtp_port
         return {"none": 25, "starttls": 587, "tls": 465}[self.smtp_tls]
+
+    @property
+    def easycalendar_limits(self) -> dict[str, int]:
+        """Requests per window of each EasyCalendar endpoint (defaults, then overrides)."""
+        return {**EASYCALENDAR_DEFAULT_RATE_LIMITS, **self.easycalendar_rate_limits}
 
     @property
     def is_postgres(self) -> bool:

@@ -12,6 +12,7 @@ plus the domain codes declared by AppError subclasses in each package.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -368,15 +369,36 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
+
+_HANDLERS: dict[type[Exception], Handler] = {
+    AppError: _app_error_handler,
+    RequestValidationError: _validation_handler,
+    StarletteHTTPException: _http_exception_handler,
+    StatementError: _statement_error_handler,
+    PoolTimeoutError: _database_unavailable_handler,
+    OverflowError: _overflow_handler,
+    StateUnavailable: _state_unavailable_handler,
+    ConnectionError: _connection_error_handler,
+    OSError: _connection_error_handler,
+    Exception: _unhandled_handler,
+}
+
+
+async def error_response_for(request: Request, exc: Exception) -> JSONResponse:
+    """The ErrorBody response the app's handlers give ``exc`` (most specific type first).
+
+    Dialects with their own error shapes (parley.compat) start from this, so
+    every failure is classified in one place.
+    """
+    for exc_type in type(exc).__mro__:
+        handler = _HANDLERS.get(exc_type)
+        if handler is not None:
+            return await handler(request, exc)
+    return await _unhandled_handler(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every failure as ErrorBody; dependency outages as 503, never a traceback."""
-    app.add_exception_handler(AppError, _app_error_handler)
-    app.add_exception_handler(RequestValidationError, _validation_handler)
-    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
-    app.add_exception_handler(StatementError, _statement_error_handler)
-    app.add_exception_handler(PoolTimeoutError, _database_unavailable_handler)
-    app.add_exception_handler(OverflowError, _overflow_handler)
-    app.add_exception_handler(StateUnavailable, _state_unavailable_handler)
-    app.add_exception_handler(ConnectionError, _connection_error_handler)
-    app.add_exception_handler(OSError, _connection_error_handler)
-    app.add_exception_handler(Exception, _unhandled_handler)
+    for exc_type, handler in _HANDLERS.items():
+        app.add_exception_handler(exc_type, handler)

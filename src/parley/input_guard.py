@@ -90,6 +90,11 @@ def _json_paths(value: Any, path: str = "") -> Iterator[str]:
             yield from _json_paths(item, f"{path}.{index}" if path else str(index))
 
 
+def refuse_nul_in_json(value: Any) -> None:
+    """Refuse a parsed JSON body with a NUL anywhere (for bodies read by hand)."""
+    _refuse(list(_json_paths(value)), in_json=True)
+
+
 def _pair_names(pairs: Iterator[tuple[str, str]]) -> list[str]:
     return [name for name, value in pairs if NUL in name or NUL in value]
 

@@ -31,7 +31,9 @@ from parley.booking.page import router as booking_page_router
 from parley.booking.router import router as booking_router
 from parley.calendar import ics as calendar_ics
 from parley.calendar.router import router as calendar_router
+from parley.compat.easycalendar.router import router as easycalendar_router
 from parley.compat.jitsi.router import jitsi_router
+from parley.compat.videsk.router import router as videsk_router
 from parley.config import Settings, get_settings
 from parley.cors import CorsPolicies
 from parley.db import Database, create_engine
@@ -48,7 +50,9 @@ from parley.middleware import BodySizeLimit, RequestObserver
 from parley.openapi import install_openapi
 from parley.ratelimit import DialInLimits, create_failure_limiter
 from parley.recording.router import router as recording_router
+from parley.request_budgets import BudgetLimiter
 from parley.reservations.router import router as reservations_router
+from parley.rooms import access_tokens
 from parley.rooms.router import router as rooms_router
 from parley.shared_folders.registry import configure_provider
 from parley.shared_folders.router import router as shared_folders_router
@@ -200,6 +204,11 @@ def create_app(
             leeway_seconds=settings.oidc_leeway_seconds,
         )
         app.state.api_token_signer = signer
+        app.state.room_token_signer = access_tokens.token_signer(
+            settings.api_token_key_path.read_bytes(),
+            base_url=settings.base_url,
+            leeway_seconds=settings.oidc_leeway_seconds,
+        )
         app.state.authenticator = Authenticator.create(
             verifier,
             ApiKeyTokens(signer, recheck_seconds=settings.api_key_recheck_seconds),
@@ -214,6 +223,10 @@ def create_app(
         app.state.failure_limiter = create_failure_limiter(
             settings.redis_url, key_prefix=settings.redis_key_prefix
         )
+        # Request budgets (EasyCalendar's rate limits): parley.request_budgets.
+        app.state.budget_limiter = BudgetLimiter.create(
+            settings.redis_url, key_prefix=settings.redis_key_prefix
+        )
         mail_worker = await _start_mail_worker(app.state.database, settings)
         try:
             yield
@@ -223,6 +236,7 @@ def create_app(
             if mail_worker is not None:
                 await mail_worker.aclose()
             await app.state.failure_limiter.aclose()
+            await app.state.budget_limiter.aclose()
             await verifier.aclose()
             if provided is None:
                 await app.state.database.dispose()
@@ -257,6 +271,8 @@ def create_app(
     app.include_router(apikeys_router)
     app.include_router(reservations_router)
     app.include_router(jitsi_router(settings.jitsi_prefix))
+    app.include_router(easycalendar_router)
+    app.include_router(videsk_router)
     app.include_router(booking_page_router)
     app.include_router(signaling_websocket_router)
     if provider is not None:

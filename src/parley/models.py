@@ -11,6 +11,7 @@ from parley.auth.provider.models import (
 )
 from parley.booking.models import Booking, BookingProfile
 from parley.calendar.models import CalendarFeed
+from parley.compat.easycalendar.models import EasyCalendarMeeting
 from parley.compat.jitsi.models import ConferenceMapping
 from parley.db import Base
 from parley.events.models import (
@@ -23,7 +24,7 @@ from parley.events.models import (
 from parley.invites.models import Invite
 from parley.mail.models import OutboxMail
 from parley.reservations.models import Reservation
-from parley.rooms.models import Room
+from parley.rooms.models import Room, RoomAuthorization
 from parley.shared_folders.models import EventSharedFolder
 from parley.sip.models import SipConfig
 from parley.streaming.models import RoomStreamingTarget
@@ -38,6 +39,7 @@ __all__ = [
     "BookingProfile",
     "CalendarFeed",
     "ConferenceMapping",
+    "EasyCalendarMeeting",
     "Event",
     "EventEmailInvite",
     "EventException",
@@ -50,6 +52,7 @@ __all__ = [
     "RefreshToken",
     "Reservation",
     "Room",
+    "RoomAuthorization",
     "RoomStreamingTarget",
     "SignInSession",
     "SipConfig",

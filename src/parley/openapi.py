@@ -32,6 +32,24 @@ def install_openapi(app: FastAPI) -> None:
             "scheme": "bearer",
             "bearerFormat": "InviteCode",
         }
+        schemes["RoomAccessToken"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "A room access token (Videsk accessToken): admits a guest",
+        }
+        schemes["EasyCalendarKey"] = {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "api_key:api_secret of an easycalendar API key",
+        }
+        schemes["EasyCalendarBasic"] = {"type": "http", "scheme": "basic"}
+        schemes["VideskApiToken"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The secret of a videsk API key (api-token)",
+        }
         schemes["MetricsToken"] = {
             "type": "http",
             "scheme": "bearer",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from parley import input_guard
 from parley.assets import service as assets_service
 from parley.auth.provider import router as provider_router
+from parley.compat.easycalendar import service as easycalendar_service
 from parley.events import invites as event_invites
 from parley.events import notifications as event_notifications
 from parley.events import room_access as event_room_access
@@ -32,6 +33,11 @@ def wire() -> None:
     # Invitees of a room's event may see the room.
     rooms_service.access_checks.add(events_service.invitee_may_access_room)
 
+    # A room ends (Videsk `ended`): everyone in it leaves, on every instance.
+    rooms_service.end_hooks.add(room_deletion.announce_end_once_committed)
+
+    # Every event gets its EasyCalendar meeting number when it is created.
+    events_service.created_hooks.add(easycalendar_service.number_new_event)
     # An event is created or deleted: so is its shared folder.
     events_service.created_hooks.add(shared_folders_service.create_with_event)
     events_service.deleting_hooks.add(shared_folders_service.delete_with_event)

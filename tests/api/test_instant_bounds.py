@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from parley.db import Database
 from tests.api.booking.helpers import profile_body
+from tests.api.easycalendar.helpers import easycalendar_headers
 from tests.api.events.helpers import create_event, dt
 from tests.api.reservations.helpers import (
     app_client,
@@ -23,6 +24,7 @@ from tests.api.reservations.helpers import (
     user_id,
 )
 from tests.api.snapshots import snapshot
+from tests.api.videsk.test_rooms import videsk_headers
 from tests.oidc_issuer import TestIssuer
 
 # (value, zone): the issue's two, the ends of Python's range, and the bounds' edges.
@@ -302,3 +304,54 @@ async def test_an_id_token_expiring_beyond_the_range_still_logs_in(
 def test_the_bounds_are_documented(app: FastAPI) -> None:
     schemas = app.openapi()["components"]["schemas"]
     assert "1900" in schemas["DateTimeTZ"]["properties"]["datetime"]["description"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["9999-12-31T23:00:00Z", "0001-01-01T00:30:00Z", "1899-12-31T23:59:59Z"],
+)
+async def test_the_dialects_refuse_instants_outside_the_range(
+    client: httpx.AsyncClient,
+    database: Database,
+    alice: dict[str, str],
+    value: str,
+) -> None:
+    """EasyCalendar and Videsk answer 400 in their own shapes, never a 500."""
+    meetings = await easycalendar_headers(client, database, alice)
+    rooms = await videsk_headers(client, database, alice)
+
+    async def stored() -> tuple[int, int]:
+        # Keys stamp their last use, so count what the refusals could have made.
+        meetings_total = await client.get("/api/v1/meetings/list", headers=meetings)
+        rooms_total = await client.get("/vpaas/rooms", headers=rooms)
+        return meetings_total.json()["total"], rooms_total.json()["total"]
+
+    before = await stored()
+    spaced = value.replace("T", " ")
+    for start, end in (
+        (value, "2030-01-01T10:00:00Z"),
+        ("2030-01-01T10:00:00Z", spaced),
+    ):
+        created = await client.post(
+            "/api/v1/meetings/new",
+            json={
+                "title": "far",
+                "starttime": start,
+                "endtime": end,
+                "firstname": "A",
+                "lastname": "B",
+                "email": "a@example.com",
+            },
+            headers=meetings,
+        )
+        assert created.status_code == 400, created.text
+        assert created.json()["status"] == "error"
+    listed = await client.get(
+        "/api/v1/meetings/list", params={"starttime": value}, headers=meetings
+    )
+    assert listed.status_code == 400, listed.text
+    for window in ({"nbf": value}, {"exp": value}, {"nbf": value, "exp": value}):
+        room = await client.post("/vpaas/rooms", json=window, headers=rooms)
+        assert room.status_code == 400, room.text
+        assert room.json()["name"] == "BadRequest"
+    assert await stored() == before

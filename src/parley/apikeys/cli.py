@@ -1,11 +1,14 @@
 """What `parley apikey create|list|revoke` do (the arguments: parley.cli).
 
-    parley apikey create --owner EMAIL|USER_ID [--name NAME]   prints the secret once
-    parley apikey list [--all]                                 keys (--all: with revoked)
+    parley apikey create --owner EMAIL|USER_ID [--name NAME] [--kind KIND]
+                                        prints the credential once
+    parley apikey list [--all]          keys (--all: with revoked)
     parley apikey revoke KEY_ID
 
-`create` prints only the secret on stdout (KEY=$(parley apikey create ...)); what
-was created goes to stderr. The owner must have signed in once, unless Parley is its
+`create` prints only the credential on stdout (KEY=$(parley apikey create ...)):
+the secret for the kinds `sariska` (generate-token's apiKey, the default) and
+`videsk` (the VPaaS api-token), `api_key:api_secret` for `easycalendar` (the
+key's id is its api_key). What was created goes to stderr. The owner must have signed in once, unless Parley is its
 own issuer (no PARLEY_OIDC_ISSUER): then the user is created as `parley token` would.
 """
 
@@ -57,7 +60,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> None:
     try:
         async with database.sessionmaker() as session, session.begin():
             if args.action == "create":
-                await _create(session, settings, args.owner, args.name)
+                await _create(session, settings, args.owner, args.name, args.kind)
             elif args.action == "list":
                 await _list(session, include_revoked=args.all)
             else:
@@ -89,14 +92,16 @@ async def _owner(session: AsyncSession, settings: Settings, owner: str) -> User:
 
 
 async def _create(
-    session: AsyncSession, settings: Settings, owner: str, name: str
+    session: AsyncSession, settings: Settings, owner: str, name: str, kind: str
 ) -> None:
     user = await _owner(session, settings, owner)
-    key, secret = await service.create_api_key(session, owner=user, name=name)
-    print(secret)
+    key, secret = await service.create_api_key(
+        session, owner=user, name=name, kind=kind
+    )
+    print(f"{key.id}:{secret}" if kind == "easycalendar" else secret)
     print(
-        f"created API key {key.id} ({key.prefix}...) for {user.email}; "
-        "the secret above is shown only once",
+        f"created API key {key.id} ({key.prefix}..., {kind}) for {user.email}; "
+        "the credential above is shown only once",
         file=sys.stderr,
     )
 
@@ -107,7 +112,7 @@ def _when(moment: datetime | None) -> str:
 
 async def _list(session: AsyncSession, *, include_revoked: bool) -> None:
     rows = await service.list_api_keys(session, include_revoked=include_revoked)
-    print("id\tprefix\towner\tname\tcreated\tlast used\trevoked")
+    print("id\tprefix\towner\tname\tkind\tcreated\tlast used\trevoked")
     for key, email in rows:
         print(
             "\t".join(
@@ -116,6 +121,7 @@ async def _list(session: AsyncSession, *, include_revoked: bool) -> None:
                     key.prefix,
                     email,
                     key.name or "-",
+                    key.kind,
                     _when(key.created_at),
                     _when(key.last_used_at),
                     _when(key.revoked_at),

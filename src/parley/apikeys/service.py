@@ -12,13 +12,13 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from parley.apikeys.models import ApiKey
+from parley.apikeys.models import KEY_KINDS, ApiKey
 from parley.apikeys.schemas import GenerateToken
 from parley.apikeys.signing import TokenSigner
 from parley.apikeys.timespec import TimeSpecError, parse_time_spec
@@ -27,6 +27,8 @@ from parley.users.models import User
 
 SECRET_PREFIX = "prly_"
 _SHOWN_PREFIX_LENGTH = len(SECRET_PREFIX) + 6
+# last_used_at is written at most this often per key (it costs a write per request).
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class InvalidApiKey(Unauthorized):
@@ -57,16 +59,24 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class UnknownKeyKind(BadRequest):
+    code = "unknown_key_kind"
+    default_message = "The key kind must be one of " + ", ".join(KEY_KINDS)
+
+
 async def create_api_key(
-    session: AsyncSession, *, owner: User, name: str = ""
+    session: AsyncSession, *, owner: User, name: str = "", kind: str = "sariska"
 ) -> tuple[ApiKey, str]:
-    """A new key for the owner and its secret (shown once, never stored)."""
+    """A new key of the kind for the owner and its secret (shown once, never stored)."""
+    if kind not in KEY_KINDS:
+        raise UnknownKeyKind()
     secret = new_secret()
     key = ApiKey(
         owner_id=owner.id,
         name=name.strip()[:255],
         secret_hash=hash_secret(secret),
         prefix=secret[:_SHOWN_PREFIX_LENGTH],
+        kind=kind,
     )
     session.add(key)
     await session.flush()
@@ -101,6 +111,44 @@ async def revoke_api_key(
     return key
 
 
+async def authenticate_key(
+    session: AsyncSession,
+    secret: str,
+    *,
+    kind: str,
+    key_id: uuid.UUID | None = None,
+    now: datetime,
+) -> ApiKey | None:
+    """The unrevoked key of this kind with this secret (and id, when given), else None.
+
+    Looked up by the secret's hash, so no secret is compared character by
+    character; records when the key was last used (to the minute).
+    """
+    key = await session.scalar(
+        select(ApiKey).where(
+            ApiKey.secret_hash == hash_secret(secret),
+            ApiKey.kind == kind,
+            ApiKey.revoked_at.is_(None),
+        )
+    )
+    if key is None or (key_id is not None and key.id != key_id):
+        return None
+    if key.last_used_at is None or now - key.last_used_at >= _LAST_USED_RESOLUTION:
+        key.last_used_at = now
+        await session.flush()
+    return key
+
+
+async def active_key_kind(session: AsyncSession, secret: str) -> str | None:
+    """The kind of the unrevoked key with this secret, whatever it is, else None."""
+    kind: str | None = await session.scalar(
+        select(ApiKey.kind).where(
+            ApiKey.secret_hash == hash_secret(secret), ApiKey.revoked_at.is_(None)
+        )
+    )
+    return kind
+
+
 async def active_key_owner(
     session: AsyncSession, key_id: uuid.UUID
 ) -> tuple[uuid.UUID, str] | None:
@@ -128,6 +176,7 @@ async def issue_token(
     key = await session.scalar(
         select(ApiKey).where(
             ApiKey.secret_hash == hash_secret(data.apiKey),
+            ApiKey.kind == "sariska",
             ApiKey.revoked_at.is_(None),
         )
     )

@@ -4,6 +4,9 @@ A dedicated key rather than the local issuer's: API keys work whether or not an
 external OIDC issuer is configured, and the two kinds of token must never be
 mistaken for each other. Verification accepts ES256 with this key only (the
 algorithm is pinned, never taken from the token), this `kid`, and this issuer.
+Room access tokens (parley.rooms.access_tokens) are signed with the same key under
+another issuer and an audience; each signer recognises only its own issuer, so
+neither kind of token passes for the other.
 Several instances behind a load balancer must share the key file
 (PARLEY_API_TOKEN_KEY_FILE); replacing it invalidates every token signed before.
 """
@@ -78,7 +81,13 @@ class TokenSigner:
     """Signs and verifies API-key tokens."""
 
     def __init__(
-        self, private_pem: bytes, *, base_url: str, leeway_seconds: int = 30
+        self,
+        private_pem: bytes,
+        *,
+        base_url: str,
+        leeway_seconds: int = 30,
+        issuer_path: str = ISSUER_PATH,
+        audience: str | None = None,
     ) -> None:
         key = serialization.load_pem_private_key(private_pem, password=None)
         if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(
@@ -95,24 +104,34 @@ class TokenSigner:
             .decode()
         )
         self.kid = _ec_thumbprint(key.public_key())
-        self.issuer = base_url.rstrip("/") + ISSUER_PATH
+        self.issuer = base_url.rstrip("/") + issuer_path
+        self.audience = audience
         self._leeway = leeway_seconds
 
     @classmethod
     def from_file(
-        cls, path: Path, *, base_url: str, leeway_seconds: int = 30
+        cls,
+        path: Path,
+        *,
+        base_url: str,
+        leeway_seconds: int = 30,
+        issuer_path: str = ISSUER_PATH,
+        audience: str | None = None,
     ) -> TokenSigner:
         return cls(
             load_or_create_signing_key(path),
             base_url=base_url,
             leeway_seconds=leeway_seconds,
+            issuer_path=issuer_path,
+            audience=audience,
         )
 
     def sign(self, claims: dict[str, Any]) -> str:
-        """A compact JWS of the claims with this issuer and kid."""
+        """A compact JWS of the claims with this issuer (and audience) and kid."""
+        audience = {} if self.audience is None else {"aud": self.audience}
         return str(
             jwt.encode(
-                {**claims, "iss": self.issuer},
+                {**claims, **audience, "iss": self.issuer},
                 self._private_pem,
                 algorithm=ALGORITHM,
                 headers={"kid": self.kid},
@@ -120,25 +139,35 @@ class TokenSigner:
         )
 
     def recognises(self, token: str) -> bool:
-        """True when the token claims to be signed by this key (header only, unverified)."""
+        """True when the token claims this key and issuer (unverified, no crypto)."""
         try:
-            return bool(jwt.get_unverified_header(token).get("kid") == self.kid)
+            if jwt.get_unverified_header(token).get("kid") != self.kid:
+                return False
+            return bool(jwt.get_unverified_claims(token).get("iss") == self.issuer)
         except JWTError:
             return False
 
-    def verify(self, token: str) -> dict[str, Any]:
-        """The claims of a token this signer issued; AuthenticationFailed otherwise."""
+    def verify(self, token: str, *, check_times: bool = True) -> dict[str, Any]:
+        """The claims of a token this signer issued; AuthenticationFailed otherwise.
+
+        ``check_times=False`` leaves ``exp``/``nbf``, and requiring them, to the caller.
+        """
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
                 self._public_pem,
                 algorithms=[ALGORITHM],
                 issuer=self.issuer,
+                audience=self.audience,
                 options={
-                    "verify_aud": False,
-                    "require_exp": True,
+                    "verify_aud": self.audience is not None,
+                    # python-jose turns a required claim's check on: without time
+                    # checks the caller requires exp itself.
+                    "require_exp": check_times,
                     "require_iss": True,
                     "require_sub": True,
+                    "verify_exp": check_times,
+                    "verify_nbf": check_times,
                     "leeway": self._leeway,
                 },
             )

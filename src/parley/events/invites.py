@@ -178,6 +178,31 @@ async def recipients_of(session: AsyncSession, event: Event) -> list[Recipient]:
     ]
 
 
+async def recipients_of_events(
+    session: AsyncSession, event_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Recipient]]:
+    """``recipients_of`` for several events in two queries (listings)."""
+    found: dict[uuid.UUID, list[Recipient]] = {event_id: [] for event_id in event_ids}
+    if not event_ids:
+        return found
+    users = await session.execute(
+        select(EventInvite.event_id, User.email, User.id)
+        .join(User, User.id == EventInvite.invitee_id)
+        .where(EventInvite.event_id.in_(list(event_ids)))
+        .order_by(EventInvite.created_at, EventInvite.id)
+    )
+    for event_id, email, user_id in users:
+        found[event_id].append(Recipient(email=email, user_id=user_id))
+    emails = await session.execute(
+        select(EventEmailInvite.event_id, EventEmailInvite.email)
+        .where(EventEmailInvite.event_id.in_(list(event_ids)))
+        .order_by(EventEmailInvite.created_at, EventEmailInvite.email)
+    )
+    for event_id, email in emails:
+        found[event_id].append(Recipient(email=email))
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Invitee:
     """One row of the invitee list: a user invite or an e-mail invite."""

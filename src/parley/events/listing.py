@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     Integer,
     Select,
     Uuid,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     false,
     or_,
     select,
+    true,
     tuple_,
     union_all,
 )
@@ -129,6 +131,24 @@ class _Shape:
 
 _SOURCES = {"created": _CREATED, "invited": _INVITED}
 _INSTANT = UTCDateTime()
+
+
+def footprint_overlaps(
+    start: datetime | None, end: datetime | None
+) -> ColumnElement[bool]:
+    """Events whose footprint meets ``[start, end)`` (either side open).
+
+    For other domains' own queries over events (the EasyCalendar list); any bound
+    leaves out time-independent events, as a window does here.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if start is not None or end is not None:
+        conditions.append(Event.first_start.is_not(None))
+    if end is not None:
+        conditions.append(Event.first_start < end)
+    if start is not None:
+        conditions.append(or_(Event.last_end.is_(None), Event.last_end > start))
+    return and_(true(), *conditions)
 
 
 def _param(name: str, type_: Any = None) -> Any:

@@ -55,6 +55,18 @@ async def event_ids_of_rooms(
     return dict(rows.all())
 
 
+async def event_titles_of_rooms(
+    session: AsyncSession, room_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """Room id → its event's title, for those of the rooms that belong to an event."""
+    if not room_ids:
+        return {}
+    rows = await session.execute(
+        select(Event.room_id, Event.title).where(Event.room_id.in_(list(room_ids)))
+    )
+    return dict(rows.all())
+
+
 async def get_room_event_for_caller(
     caller: UserOrGuestDep, room_id: RoomIdPath, session: SessionDep
 ) -> Event:

@@ -1,6 +1,7 @@
 """The recorder service's endpoints (service role `opentalk-recorder`).
 
-POST /v1/services/recording/start    start recording a room (no recorder queue: 404)
+POST /v1/services/recording/start    start recording a room (no recorder queue: 404;
+                                     403 recording_disabled for a room that may not be)
 WS   /v1/services/recording/upload   upload a recording's render (?room_id=&filename=)
 
 Authentication, the query and the quota are checked before the websocket upgrade, so
@@ -16,9 +17,10 @@ from fastapi import APIRouter, Depends, WebSocket, status
 from starlette.requests import HTTPConnection
 
 from parley.auth.deps import require_service_role
-from parley.db import Database
+from parley.db import Database, SessionDep
 from parley.errors import ErrorBody, NotFound
 from parley.recording import upload
+from parley.rooms import service as rooms_service
 from parley.schemas import RequestBody
 
 router = APIRouter(prefix="/services/recording", tags=["services"])
@@ -41,12 +43,19 @@ class RecordingStartBody(RequestBody):
     status_code=status.HTTP_204_NO_CONTENT,
     responses={
         401: {"model": ErrorBody},
+        403: {"model": ErrorBody},
         404: {"model": ErrorBody},
         422: {"model": ErrorBody},
     },
 )
-async def start_recording(body: RecordingStartBody, _: RecorderClaims) -> None:
-    """Ask the recorder to record a room. Parley has no recorder queue: always 404."""
+async def start_recording(
+    body: RecordingStartBody, _: RecorderClaims, session: SessionDep
+) -> None:
+    """Ask the recorder to record a room. Parley has no recorder queue: 404 (but
+    403 recording_disabled for a room made with recording off)."""
+    room = await rooms_service.get_room(session, body.room_id)
+    if room is not None:
+        rooms_service.ensure_recording_allowed(room)
     raise RecordingNotConfigured()
 
 

@@ -67,9 +67,11 @@ def upload_query(connection: HTTPConnection) -> tuple[uuid.UUID, str]:
 async def prepare_upload(
     database: Database, room_id: uuid.UUID, filename: str
 ) -> UploadTarget:
-    """404 for an unknown room, 403 storage_exceeded when no quota is left."""
+    """404 for an unknown room, 403 recording_disabled for a room that may not be
+    recorded, 403 storage_exceeded when no quota is left."""
     async with database.read_sessionmaker() as session:
         room = await rooms_service.get_room_or_raise(session, room_id)
+        rooms_service.ensure_recording_allowed(room)
         remaining = await assets_service.ensure_storage_left(session, room)
     return UploadTarget(room_id=room_id, filename=filename, remaining=remaining)
 

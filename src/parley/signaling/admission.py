@@ -53,6 +53,8 @@ class Admission:
     tariff: Tariff
     """The room owner's, as of connecting (notes §8.5: the room runs on it)."""
     event_info: EventInfo | None
+    room_participant_limit: int | None = None
+    """The room's own seat limit (``rooms.max_participants``), on top of the tariff's."""
 
     @property
     def room_id(self) -> uuid.UUID:
@@ -85,8 +87,13 @@ class ParticipantGone(Exception):
 
 
 async def admit(session: AsyncSession, ticket: TicketData) -> Admission:
-    """Load the ticket's room and participant; ``RoomNotFound`` if the room is gone."""
+    """Load the ticket's room and participant; ``RoomNotFound`` if the room is gone.
+
+    A room that ended since the ticket was issued refuses it (403 ``room_ended``).
+    """
     room = await rooms_service.get_room_or_raise(session, ticket.room_id)
+    if room.ended_at is not None:
+        raise rooms_service.RoomEnded()
     kind = ticket.participation.kind
     user_id = ticket.participation.user_id
     account_name = avatar_url = None
@@ -111,6 +118,7 @@ async def admit(session: AsyncSession, ticket: TicketData) -> Admission:
         sip_lobby=sip_lobby,
         tariff=await tariffs_service.tariff_for_room(session, room),
         event_info=await _event_info(session, room),
+        room_participant_limit=room.max_participants,
     )
 
 

@@ -6,6 +6,11 @@ committed. :func:`announce_once_committed` (a rooms delete hook, added by
 :mod:`parley.wiring`) asks `parley.transactions` to publish the event, after the
 commit, through the signaling state of every running hub, so participants on
 every instance receive it. A transaction that rolls back announces nothing.
+
+A room that *ends* (``rooms.service.end_room``: it stays, but admits nobody
+again) is announced the same way (:func:`announce_end_once_committed`, a rooms
+end hook): OpenTalk clients have one message for "this room is gone for good,
+leave", and an ended room is that for them.
 """
 
 from __future__ import annotations
@@ -40,6 +45,11 @@ def unwatch(state: SignalingState) -> None:
 async def announce_once_committed(session: AsyncSession, room: Room) -> None:
     room_id = room.id
     after_commit(session, lambda: _announce(room_id))
+
+
+async def announce_end_once_committed(session: AsyncSession, room: Room) -> None:
+    """A rooms end hook (added by parley.wiring): everyone in the room leaves."""
+    await announce_once_committed(session, room)
 
 
 async def _announce(room_id: uuid.UUID) -> None:

@@ -1,6 +1,7 @@
 """Signaling endpoints.
 
-POST /v1/rooms/{room_id}/start          ticket + resumption for a registered user
+POST /v1/rooms/{room_id}/start          ticket + resumption for a registered user, or
+                                        for a guest holding a room access token
 POST /v1/rooms/{room_id}/start_invited  (no bearer) ticket + resumption for an invite-code guest
 POST /v1/services/call_in/start         (service role opentalk-call-in) ticket for a phone caller
 GET  /signaling, /v1/signaling          the websocket; the ticket rides in Sec-WebSocket-Protocol
@@ -9,6 +10,8 @@ GET  /signaling, /v1/signaling          the websocket; the ticket rides in Sec-W
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Header, Request, WebSocket
@@ -16,7 +19,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from parley.auth.deps import CurrentPrincipal, require_service_role
+from parley.apikeys.signing import TokenSigner
+from parley.auth.deps import (
+    Principal,
+    bearer_token,
+    current_principal,
+    require_service_role,
+)
+from parley.config import Settings
 from parley.db import Database, SessionDep
 from parley.errors import (
     AppError,
@@ -63,6 +73,27 @@ async def get_hub(request: Request) -> SignalingHub:
 
 
 HubDep = Annotated[SignalingHub, Depends(get_hub)]
+
+
+@dataclass(frozen=True, slots=True)
+class RoomAccessToken:
+    """A start request's bearer token that is a room access token (not yet verified)."""
+
+    token: str
+    signer: TokenSigner
+
+
+async def start_caller(request: Request) -> Principal | RoomAccessToken:
+    """Who starts: a user (verified here, 401 before the body is looked at) or a
+    room access token, verified with the room by the start itself."""
+    token = bearer_token(request)
+    signer: TokenSigner = request.app.state.room_token_signer
+    if signer.recognises(token):
+        return RoomAccessToken(token, signer)
+    return await current_principal(request)
+
+
+StartCaller = Annotated[Principal | RoomAccessToken, Depends(start_caller)]
 CallInService = Annotated[dict[str, Any], Depends(require_service_role(CALL_IN_ROLE))]
 
 
@@ -75,17 +106,33 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     response_model=RoomStartResponse,
     tags=["rooms"],
     responses=_errors(400, 401, 403, 404, 422),
+    openapi_extra={"security": [{"BearerAuth": []}, {"RoomAccessToken": []}]},
 )
 async def signaling_start(
-    principal: CurrentPrincipal,
+    request: Request,
+    caller: StartCaller,
     room_id: RoomIdPath,
     body: RoomStartBody,
     session: SessionDep,
     hub: HubDep,
 ) -> RoomStartResponse:
-    """Start a signaling session as a registered user: a ticket for /signaling."""
+    """Start a signaling session: a ticket for /signaling.
+
+    The bearer token is a user's access token, or a room access token (a guest).
+    """
+    if isinstance(caller, RoomAccessToken):
+        settings: Settings = request.app.state.settings
+        return await start.start_with_access_token(
+            session,
+            hub.state,
+            caller.signer,
+            room_id=room_id,
+            token=caller.token,
+            body=body,
+            leeway=timedelta(seconds=settings.oidc_leeway_seconds),
+        )
     return await start.start_as_user(
-        session, hub.state, room_id=room_id, user_id=principal.user_id, body=body
+        session, hub.state, room_id=room_id, user_id=caller.user_id, body=body
     )
 
 

@@ -1,7 +1,9 @@
 """Starting a signaling session: checks, then a ticket and a resumption token.
 
-Three callers (notes §1.1): a registered user, a guest with an invite code, and
-a call-in gateway with a room's numeric id and PIN. Each gets a single-use
+Four callers (notes §1.1): a registered user, a guest with an invite code or
+with a room access token (``parley.rooms.access_tokens``), and a call-in gateway
+with a room's numeric id and PIN. A room that has ended, or whose window does not
+contain now, admits none of them (403). Each gets a single-use
 ticket for the websocket and a fresh resumption token; presenting the last
 resumption token again gives back the same participant id (notes §1.4).
 """
@@ -11,10 +13,12 @@ from __future__ import annotations
 import hmac
 import logging
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from parley.apikeys.signing import TokenSigner
 from parley.invites import service as invites_service
 from parley.ratelimit import (
     DialInLimits,
@@ -23,6 +27,7 @@ from parley.ratelimit import (
     dial_in_source_key,
     ensure_allowed,
 )
+from parley.rooms import access_tokens
 from parley.rooms import service as rooms_service
 from parley.signaling.errors import (
     BannedFromRoom,
@@ -122,6 +127,7 @@ async def start_as_user(
     """POST /rooms/{id}/start: the owner or anyone granted access, unless banned."""
     room = await rooms_service.get_room_or_raise(session, room_id)
     await rooms_service.ensure_access(session, room, user_id)
+    rooms_service.ensure_open(room, datetime.now(UTC))
     if await state.is_user_banned(room.id, user_id):
         raise BannedFromRoom()
     _reject_breakout_room(body.breakout_room)
@@ -150,6 +156,39 @@ async def start_as_guest(
     room = await rooms_service.get_room_or_raise(session, room_id)
     if room.password and not _same_secret(room.password, body.password or ""):
         raise WrongRoomPassword()
+    rooms_service.ensure_open(room, datetime.now(UTC))
+    _reject_breakout_room(body.breakout_room)
+    return await start_session(
+        state,
+        room_id=room.id,
+        participation=Participation.guest(),
+        resumption=body.resumption,
+    )
+
+
+async def start_with_access_token(
+    session: AsyncSession,
+    state: SignalingState,
+    signer: TokenSigner,
+    *,
+    room_id: uuid.UUID,
+    token: str,
+    body: RoomStartBody,
+    leeway: timedelta,
+) -> RoomStartResponse:
+    """POST /rooms/{id}/start with a room access token: a guest of that room.
+
+    The token is the credential, as an invite code is for start_invited; the
+    room password is not asked (the token's issuer, the room's owner, admits).
+    """
+    room = await access_tokens.admitted_room(
+        session,
+        signer,
+        token,
+        room_id=room_id,
+        now=datetime.now(UTC),
+        leeway=leeway,
+    )
     _reject_breakout_room(body.breakout_room)
     return await start_session(
         state,
@@ -211,6 +250,7 @@ async def start_call_in(
     # disables call-in would tell it that the id exists.
     room = await rooms_service.get_room_or_raise(session, config.room_id)
     await tariffs_service.require_feature(session, room, "call_in")
+    rooms_service.ensure_open(room, datetime.now(UTC))
     return await start_session(
         state,
         room_id=room.id,

@@ -128,14 +128,23 @@ async def enter_room(ctx: Context) -> None:
 
 
 def _participant_limit(ctx: Context) -> ParticipantLimit | None:
-    """The tariff's seats as they apply to this participant (notes §11.2).
+    """The seats as they apply to this participant (notes §11.2).
 
-    Recorders take no seat; a moderator gets in while no other moderator is
-    in the room, so a full room never locks out its host.
+    The smaller of the tariff's ``room_participant_limit`` and the room's own
+    limit. Recorders take no seat; a moderator gets in while no other moderator
+    is in the room, so a full room never locks out its host.
     """
-    limit = ctx.admission.tariff.quota(ROOM_PARTICIPANT_LIMIT)
-    if limit is None or ctx.admission.kind is ParticipationKind.RECORDER:
+    limits = [
+        limit
+        for limit in (
+            ctx.admission.tariff.quota(ROOM_PARTICIPANT_LIMIT),
+            ctx.admission.room_participant_limit,
+        )
+        if limit is not None
+    ]
+    if not limits or ctx.admission.kind is ParticipationKind.RECORDER:
         return None
+    limit = min(limits)
     return ParticipantLimit(limit, waived_without_moderator=ctx.role is Role.MODERATOR)
 
 

@@ -1,0 +1,1 @@
+"""EasyCalendar's meetings REST API over the events domain (a meeting is an event)."""
