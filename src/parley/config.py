@@ -197,6 +197,16 @@ class Settings(BaseSettings):
     easycalendar_rate_limits: Annotated[dict[str, int], NoDecode] = {}
     videsk_default_window_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 10_800
     videsk_max_window_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 604_800
+    janus_urls: Annotated[list[str], NoDecode] = []
+    janus_api_secret: SecretStr | None = None
+    janus_request_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 10.0
+    janus_keepalive_seconds: Annotated[float, Field(gt=0, le=50)] = 10.0
+    media_video_bitrate: Annotated[int, Field(ge=32_000, le=100_000_000)] = 1_500_000
+    media_screen_bitrate: Annotated[int, Field(ge=32_000, le=100_000_000)] = 8_000_000
+    media_session_types: Annotated[
+        list[Literal["video", "screen"]], NoDecode, Field(min_length=1)
+    ] = ["video", "screen"]
+    media_screen_share_requires_permission: bool = False
 
     @field_validator("database_url")
     @classmethod
@@ -268,6 +278,7 @@ class Settings(BaseSettings):
         "shared_folder_user",
         "shared_folder_app_password",
         "shared_folder_expiry_days",
+        "janus_api_secret",
         mode="before",
     )
     @classmethod
@@ -345,6 +356,20 @@ class Settings(BaseSettings):
                 "PARLEY_VIDESK_MAX_WINDOW_SECONDS"
             )
         return self
+
+    @field_validator("janus_urls", "media_session_types", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        return _split_list(value) if isinstance(value, str) else value
+
+    @field_validator("janus_urls")
+    @classmethod
+    def _websocket_urls(cls, value: list[str]) -> list[str]:
+        for url in value:
+            parts = urlsplit(url)
+            if parts.scheme not in {"ws", "wss"} or not parts.hostname:
+                raise ValueError(f"{url!r} is not a ws:// or wss:// URL")
+        return list(dict.fromkeys(value))
 
     @field_validator("jitsi_prefix")
     @classmethod
@@ -471,6 +496,11 @@ class Settings(BaseSettings):
             if self.metrics_address is None
             else split_host_port(self.metrics_address)
         )
+
+    @property
+    def media_enabled(self) -> bool:
+        """Whether the `media` signaling module is on (a Janus is configured)."""
+        return bool(self.janus_urls)
 
     @property
     def uses_local_issuer(self) -> bool:

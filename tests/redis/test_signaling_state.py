@@ -18,10 +18,15 @@ from parley.signaling.messages import (
     moderation,
     parse_event,
 )
-from parley.signaling.messages.common import ParticipationKind, WaitingRoomState
+from parley.signaling.messages.common import (
+    MediaSessionType,
+    ParticipationKind,
+    WaitingRoomState,
+)
 from parley.signaling.state import (
     Departure,
     JoinOutcome,
+    MediaPublisher,
     ParticipantLimit,
     Participation,
     PresenceStatus,
@@ -37,6 +42,7 @@ from parley.signaling.state import (
 from parley.signaling.tokens import generate_resumption_token, generate_ticket
 
 AT = datetime(2024, 4, 1, 10, 0, tzinfo=UTC)
+VIDEO, SCREEN = MediaSessionType.VIDEO, MediaSessionType.SCREEN
 
 
 def control_state(name: str, kind: str = "guest", **overrides: Any) -> dict[str, Any]:
@@ -750,6 +756,9 @@ async def test_teardown_forgets_everything_about_the_room(
     await state.ban_user(room, alice)
     await state.add_chat_message(room, stored_message(1))
     await state.add_private_chat_message(room, private_message(1, alice, bob))
+    await state.put_media_publisher(
+        room, alice, VIDEO, MediaPublisher(server="ws://j", room=1)
+    )
 
     await state.teardown_room(room)
 
@@ -759,10 +768,57 @@ async def test_teardown_forgets_everything_about_the_room(
     assert not await state.is_user_banned(room, alice)
     assert await state.get_chat_history(room) == []
     assert await state.get_private_chat_history(room, alice) == []
+    assert await state.get_media_publisher(room, alice, VIDEO) is None
     # Runners still attached find nothing left to detach.
     assert (
         await state.leave_room(room, alice, left_at=AT)
     ).previous is PresenceStatus.ABSENT
+
+
+# Media
+
+
+async def test_media_publishers_are_registered_per_room_participant_and_type(
+    state: SignalingState,
+) -> None:
+    room, other_room, alice = uuid4(), uuid4(), uuid4()
+    await state.join_room(room, alice, control_state("Alice"))
+    video = MediaPublisher(server="ws://janus-a:8188", room=2**53 + 7)
+    screen = MediaPublisher(server="ws://janus-b:8188", room=42)
+
+    await state.put_media_publisher(room, alice, VIDEO, video)
+    await state.put_media_publisher(room, alice, SCREEN, screen)
+
+    assert await state.get_media_publisher(room, alice, VIDEO) == video
+    assert await state.get_media_publisher(room, alice, SCREEN) == screen
+    assert await state.get_media_publisher(other_room, alice, VIDEO) is None
+    await state.delete_media_publisher(room, alice, VIDEO)
+    assert await state.get_media_publisher(room, alice, VIDEO) is None
+    assert await state.get_media_publisher(room, alice, SCREEN) == screen
+    await state.delete_media_publisher(other_room, alice, VIDEO)  # nothing there: fine
+
+    await state.leave_room(room, alice, left_at=AT)  # the last one: torn down
+    assert await state.get_media_publisher(room, alice, SCREEN) is None
+
+
+async def test_media_server_loads_count_streams_and_never_go_below_zero(
+    state: SignalingState,
+) -> None:
+    a, b = f"ws://a-{uuid4().hex}", f"ws://b-{uuid4().hex}"
+    await state.adjust_media_server_load(a, 1)
+    await state.adjust_media_server_load(a, 1)
+    await state.adjust_media_server_load(b, 1)
+    await state.adjust_media_server_load(b, -1)
+    await state.adjust_media_server_load(b, -1)
+
+    assert await state.get_media_server_loads([a, b, "ws://unknown"]) == {
+        a: 2,
+        b: 0,
+        "ws://unknown": 0,
+    }
+    await state.adjust_media_server_load(b, 1)
+    assert (await state.get_media_server_loads([b]))[b] == 1
+    assert await state.get_media_server_loads([]) == {}
 
 
 # Fan-out

@@ -16,7 +16,10 @@ from typing import Final, Protocol
 from parley import metrics
 from parley.config import Settings
 from parley.signaling import room_deletion
+from parley.signaling.context import Services
+from parley.signaling.modules.media import MediaService
 from parley.signaling.state import SignalingState, create_state
+from parley.tariffs.modules import offered_modules
 
 logger = logging.getLogger(__name__)
 
@@ -44,9 +47,11 @@ class SignalingHub:
         *,
         state: SignalingState,
         owns_state: bool = True,
+        services: Services | None = None,
     ) -> None:
         self.state = state
         self._owns_state = owns_state
+        self.services = services or Services()
         self._runners: set[Session] = set()
         # Sessions per room on this process (the parley_signaling_rooms metric).
         self._rooms: Counter[uuid.UUID] = Counter()
@@ -61,9 +66,14 @@ class SignalingHub:
         A given ``state`` is used as is: its owner starts and closes it.
         """
         prefix = settings.redis_key_prefix
+        shared = state or create_state(settings.redis_url, key_prefix=prefix)
         return cls(
-            state=state or create_state(settings.redis_url, key_prefix=prefix),
+            state=shared,
             owns_state=state is None,
+            services=Services(
+                offered_modules=offered_modules(settings),
+                media=MediaService.from_settings(settings, shared),
+            ),
         )
 
     @property
@@ -93,6 +103,8 @@ class SignalingHub:
     async def start(self) -> None:
         if self._owns_state:
             await self.state.start()
+        if self.services.media is not None:
+            await self.services.media.start()
         room_deletion.watch(self.state)
 
     async def close_sessions(
@@ -113,8 +125,10 @@ class SignalingHub:
             logger.warning("%d signaling sessions did not finish in time", len(pending))
 
     async def aclose(self) -> None:
-        """Close the sessions (1001), then the state (if created here)."""
+        """Close the sessions (1001), then Janus, then the state (if created here)."""
         room_deletion.unwatch(self.state)
         await self.close_sessions()
+        if self.services.media is not None:
+            await self.services.media.aclose()
         if self._owns_state:
             await self.state.aclose()

@@ -1,9 +1,9 @@
 """Participant state as stored, and the views other participants get of it.
 
-A participant's stored state is its ``control`` data (notes §11.1) plus
-``user_id`` (kept for bans; never sent). Views add the module keys: every
-registered user carries ``chat: {groups: []}`` (Parley has no user groups, so
-no group is ever shared); guests and phone participants carry none.
+A participant's stored state is its ``control`` data (notes §11.1), plus
+``user_id`` (kept for bans; never sent), plus the fields modules add at join
+(:meth:`SignalingModule.initial_state`). A view is the ``control`` data and
+each module's key (:meth:`SignalingModule.peer_data`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Final
 
-from pydantic import JsonValue
+from pydantic import BaseModel, JsonValue
 
 from parley.signaling.messages import (
-    ChatPeerData,
     ControlData,
     Participant,
     ParticipationKind,
@@ -27,7 +26,6 @@ from parley.signaling.state import JsonObject, WaitingParticipant
 
 CONTROL_FIELDS: Final = frozenset(ControlData.model_fields)
 USER_ID: Final = "user_id"
-_NO_GROUPS: Final = ChatPeerData(groups=[])
 
 
 def new_state(
@@ -84,15 +82,16 @@ def is_active(state: Mapping[str, JsonValue]) -> bool:
     return state.get("left_at") is None
 
 
-def view(participant_id: uuid.UUID, state: JsonObject) -> Participant | None:
+def view(
+    participant_id: uuid.UUID,
+    state: JsonObject,
+    module_data: Mapping[str, BaseModel],
+) -> Participant | None:
     """What other participants see; ``None`` for invisible ones (recorders)."""
-    kind = kind_of(state)
-    if kind is ParticipationKind.RECORDER:
+    if kind_of(state) is ParticipationKind.RECORDER:
         return None
-    return Participant(
-        id=participant_id,
-        control=control_data(state),
-        chat=_NO_GROUPS if kind is ParticipationKind.USER else None,
+    return Participant.model_validate(
+        {"id": participant_id, "control": control_data(state), **module_data}
     )
 
 

@@ -13,9 +13,18 @@ race each other. Producers:
 * once joined a room with a time limit, a timer: at the room's ``closes_at``
   the participant gets ``time_limit_quota_elapsed`` and is closed (1000).
 
-Leaving (any way out) detaches the participant from the room state and tells
-the others (``left`` / ``left_waiting_room``). The runner holds no database
-session; everything it needs was read before the upgrade (:mod:`.admission`).
+What the participant says and hears is the business of the signaling
+modules (:mod:`.modules.registry`): the runner creates one of each per
+connection, hands each command to its namespace's module and every room
+message to all of them, and asks them for their part of ``join_success`` and
+of participant views. Modules' callbacks from other tasks (Janus events)
+and timers come back through :meth:`Runner.schedule`, so they run in the
+loop too.
+
+Leaving (any way out) detaches the participant from the room state, then
+every module reacts (``left`` to the others, media torn down). The runner
+holds no database session; everything it needs was read before the upgrade
+(:mod:`.admission`).
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ import contextlib
 import logging
 import random
 import uuid
+from collections import deque
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING, Final, TypeAlias
@@ -32,32 +42,30 @@ from typing import TYPE_CHECKING, Final, TypeAlias
 from pydantic import BaseModel, JsonValue
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from parley.signaling import participants
 from parley.signaling.admission import Admission, resumption_of
-from parley.signaling.context import Status
+from parley.signaling.context import Status, Work
 from parley.signaling.handshake import PROTOCOL
 from parley.signaling.messages import (
-    NAMESPACES,
     FrameError,
     InvalidJson,
+    InvalidModulePayload,
     Participant,
-    ParticipationKind,
     Role,
     UnknownNamespace,
-    format_timestamp,
     parse_command,
     serialize_event,
     utc_now,
 )
-from parley.signaling.messages import chat as chat_messages
 from parley.signaling.messages import control as control_messages
-from parley.signaling.messages import echo as echo_messages
-from parley.signaling.messages import moderation as moderation_messages
-from parley.signaling.modules import chat, control, moderation
+from parley.signaling.modules.base import SignalingModule
+from parley.signaling.modules.registry import MODULES
 from parley.signaling.state import (
     PARTICIPANT_LOCK_REFRESH_INTERVAL,
     PARTICIPANT_LOCK_TTL,
     RESUMPTION_REFRESH_INTERVAL,
-    PresenceStatus,
+    Departure,
+    JsonObject,
     RoomMessage,
     SignalingState,
     StateUnavailable,
@@ -84,11 +92,6 @@ CLOSE_POLICY_VIOLATION: Final = 1008
 CLOSE_INTERNAL_ERROR: Final = 1011
 CLOSE_TOO_BIG: Final = 1009
 
-# Events after which the addressed participant's socket is closed (notes §11.3).
-_CLOSING_EVENTS: Final = frozenset(
-    {"kicked", "banned", "sent_to_waiting_room", "session_ended"}
-)
-
 
 class _Tick:
     """Housekeeping is due."""
@@ -98,19 +101,9 @@ class _Wake:
     """Look at the close flag (a close was requested from outside)."""
 
 
-class _TimeUp:
-    """The room's time limit (tariff quota) has run out."""
-
-
-# Namespaces a waiting participant receives (addressed to it) before joining.
-_BEFORE_JOINING: Final = frozenset(
-    {control_messages.NAMESPACE, moderation_messages.NAMESPACE}
-)
-
 _TICK: Final = _Tick()
 _WAKE: Final = _Wake()
-_TIME_UP: Final = _TimeUp()
-Item: TypeAlias = str | bytes | RoomMessage | _Tick | _Wake | _TimeUp
+Item: TypeAlias = str | bytes | RoomMessage | _Tick | _Wake
 
 
 class Runner:
@@ -126,6 +119,7 @@ class Runner:
         self.websocket = websocket
         self.hub = hub
         self.state: SignalingState = hub.state
+        self.services = hub.services
         self.admission = admission
         self.role: Role = admission.role
         self.status = Status.NEW
@@ -138,11 +132,15 @@ class Runner:
         self._close_code: int | None = None
         self._disconnected = False
         self._ticks = 0
-        # Participants join_success listed, by their joined_at: their `joined`
-        # may still be on its way and must not be shown twice.
-        self._listed: dict[uuid.UUID, str] = {}
-        # Modules the room owner's tariff disables are unknown namespaces here.
-        self._namespaces = frozenset(n for n in NAMESPACES if admission.offers(n))
+        # Work handed in by other tasks; the loop runs it between items.
+        self._scheduled: deque[Work] = deque()
+        # Modules the tariff (or the server) leaves out are unknown namespaces.
+        self.modules: dict[str, SignalingModule] = {
+            module.namespace: module(self)
+            for module in MODULES
+            if module.available(self)
+        }
+        self._namespaces = frozenset(self.modules)
         self.finished = asyncio.Event()
 
     @property
@@ -169,21 +167,45 @@ class Runner:
         )
         self._start(self._pump(self._subscription), "pump")
 
-    def remember_listed(self, participants: list[Participant]) -> None:
-        self._listed = {
-            p.id: format_timestamp(p.control.joined_at) for p in participants
-        }
-
     def request_close(self, code: int) -> None:
         if self._close_code is None:
             self._close_code = code
-        # A full queue means the loop is busy with it and checks the flag next.
+        self._wake()
+
+    def schedule(self, work: Work, *, at: datetime | None = None) -> None:
+        if at is not None:
+            self._start(self._at(at, work), "timer")
+            return
+        self._scheduled.append(work)
+        self._wake()
+
+    def _wake(self) -> None:
+        # A full queue means the loop is busy and looks at the flags next.
         with contextlib.suppress(asyncio.QueueFull):
             self._inbox.put_nowait(_WAKE)
 
-    def arm_time_limit(self, closes_at: datetime) -> None:
-        delay = max(0.0, (closes_at - utc_now()).total_seconds())
-        self._start(self._time_limit(delay), "time-limit")
+    def initial_state(self) -> dict[str, JsonValue]:
+        state: dict[str, JsonValue] = {}
+        for module in self.modules.values():
+            state.update(module.initial_state())
+        return state
+
+    async def join_data(self) -> dict[str, BaseModel]:
+        modules = list(self.modules.values())
+        data = await asyncio.gather(*(module.join_data() for module in modules))
+        return {
+            module.namespace: item
+            for module, item in zip(modules, data, strict=True)
+            if item is not None
+        }
+
+    def view(self, participant_id: uuid.UUID, state: JsonObject) -> Participant | None:
+        module_data = {
+            module.namespace: data
+            for module in self.modules.values()
+            if (data := module.peer_data(participant_id, state)) is not None
+        }
+        return participants.view(participant_id, state, module_data)
 
     # Lifecycle
 
@@ -198,6 +220,8 @@ class Runner:
             await self._open()
             while self._close_code is None:
                 await self._dispatch(await self._inbox.get())
+                while self._scheduled and self._close_code is None:
+                    await self._scheduled.popleft()()
         except StateUnavailable as exc:
             logger.warning("participant %s: state unavailable: %s", self.name, exc)
             self.request_close(CLOSE_INTERNAL_ERROR)
@@ -230,7 +254,16 @@ class Runner:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._close_socket(self._close_code or CLOSE_NORMAL)
         try:
-            await self._leave()
+            departure = await self._leave()
+            for module in self.modules.values():
+                try:
+                    await module.on_leave(departure)
+                except Exception:
+                    logger.exception(
+                        "participant %s: %s did not clean up",
+                        self.name,
+                        module.namespace,
+                    )
         finally:
             if self._subscription is not None:
                 await self._subscription.aclose()
@@ -249,38 +282,21 @@ class Runner:
             async with asyncio.timeout(SEND_TIMEOUT):
                 await self.websocket.close(code)
 
-    async def _leave(self) -> None:
-        """Detach from the room and tell the others, retrying a flaky state store."""
+    async def _leave(self) -> Departure | None:
+        """Detach from the room, retrying a flaky state store; ``None``: never entered."""
         if not self.status.attached:
-            return
+            return None
         for attempt in range(1, LEAVE_ATTEMPTS + 1):
             try:
-                await self._announce_departure()
-                return
+                return await self.state.leave_room(
+                    self.room_id, self.participant_id, left_at=utc_now()
+                )
             except StateUnavailable as exc:
                 if attempt == LEAVE_ATTEMPTS:
                     logger.error("participant %s could not leave: %s", self.name, exc)
-                    return
+                    return None
                 await asyncio.sleep(0.2 * attempt)
-
-    async def _announce_departure(self) -> None:
-        departure = await self.state.leave_room(
-            self.room_id, self.participant_id, left_at=utc_now()
-        )
-        me = self.participant_id
-        message: RoomMessage | None = None
-        if departure.previous is PresenceStatus.WAITING:
-            message = RoomMessage.to_room(
-                moderation_messages.LeftWaitingRoom(id=me), exclude=(me,)
-            )
-        elif departure.previous is PresenceStatus.JOINED and self._visible:
-            message = RoomMessage.to_room(control_messages.Left(id=me), exclude=(me,))
-        if message is not None and not departure.room_closed:
-            await self.publish(message)
-
-    @property
-    def _visible(self) -> bool:
-        return self.admission.kind is not ParticipationKind.RECORDER
+        return None
 
     async def _release_lock(self) -> None:
         try:
@@ -319,9 +335,9 @@ class Runner:
             await self._inbox.put(_TICK)
             await asyncio.sleep(PARTICIPANT_LOCK_REFRESH_INTERVAL)
 
-    async def _time_limit(self, delay: float) -> None:
-        await asyncio.sleep(delay)
-        await self._inbox.put(_TIME_UP)
+    async def _at(self, when: datetime, work: Work) -> None:
+        await asyncio.sleep(max(0.0, (when - utc_now()).total_seconds()))
+        self.schedule(work)
 
     async def _pump(self, subscription: Subscription) -> None:
         try:
@@ -346,9 +362,6 @@ class Runner:
             await self._on_frame(item)
         elif item is _TICK:
             await self._housekeeping()
-        elif item is _TIME_UP:
-            await self.send(control_messages.TimeLimitQuotaElapsed())
-            self.request_close(CLOSE_NORMAL)
 
     async def _send_text(self, text: str) -> None:
         if self._disconnected:
@@ -367,70 +380,45 @@ class Runner:
         try:
             namespace, command = parse_command(frame, namespaces=self._namespaces)
         except InvalidJson:
-            await control.error(self, control_messages.ControlErrorCode.INVALID_JSON)
+            await self._error(control_messages.ControlErrorCode.INVALID_JSON)
             return
         except UnknownNamespace:
             if self.status is Status.JOINED:
-                code = control_messages.ControlErrorCode.INVALID_NAMESPACE
-                await control.error(self, code)
+                await self._error(control_messages.ControlErrorCode.INVALID_NAMESPACE)
+            return
+        except InvalidModulePayload as exc:
+            logger.debug("participant %s: %s", self.name, exc)
+            invalid = self.modules.get(exc.namespace or "")
+            if invalid is not None and self.status is Status.JOINED:
+                await invalid.on_invalid_command(exc.payload)
             return
         except FrameError as exc:
             logger.debug("participant %s: dropped frame: %s", self.name, exc)
             return
-        if namespace == echo_messages.NAMESPACE:
-            await self.send(command)
-        elif namespace == control_messages.NAMESPACE:
-            await control.handle(self, command)
-        elif self.status is not Status.JOINED:
-            return  # only control and echo before joining (notes §2.1)
-        elif namespace == moderation_messages.NAMESPACE:
-            await moderation.handle(self, command)
-        elif namespace == chat_messages.NAMESPACE:
-            await chat.handle(self, command)
+        module = self.modules[namespace]
+        if self.status is Status.JOINED or module.commands_before_joining:
+            await module.handle(command)
+        # else: only control and echo before joining (notes §2.1)
+
+    async def _error(self, code: control_messages.ControlErrorCode) -> None:
+        """Envelope errors are the protocol's, answered in ``control`` (notes §2.1)."""
+        await self.send(control_messages.ControlError(error=code))
 
     async def _on_room_message(self, message: RoomMessage) -> None:
         if self.status is Status.NEW:
             return
-        addressed = message.recipients is not None
-        payload = message.payload if isinstance(message.payload, dict) else {}
-        raw_kind = payload.get("message")
-        kind = raw_kind if isinstance(raw_kind, str) else None
-        if message.namespace == control_messages.NAMESPACE and kind == "room_deleted":
-            # Everyone hears it, waiting participants too, then the room is gone.
-            await self._send_text(message.to_frame())
-            self.request_close(CLOSE_NORMAL)
-            return
-        if self.status is not Status.JOINED and not (
-            addressed and message.namespace in _BEFORE_JOINING
+        owner = self.modules.get(message.namespace)
+        if owner is None:
+            return  # a namespace this participant does not have
+        if self.status is not Status.JOINED and not owner.receives_before_joining(
+            message
         ):
             return  # until joined, only what is addressed to the participant
-        if message.namespace == control_messages.NAMESPACE:
-            if kind == "joined" and self._already_listed(payload):
-                return
-            if kind == "role_updated":
-                self.role = Role(str(payload.get("new_role")))
-        elif message.namespace == moderation_messages.NAMESPACE and kind == "accepted":
-            if self.status is not Status.WAITING:
-                return
-            self.status = Status.ACCEPTED
-            # Reconnecting with this participant id skips the waiting room.
-            await self.state.set_waiting_room_bypass(self.participant_id)
-        await self._send_text(message.to_frame())
-        closing = kind in _CLOSING_EVENTS and addressed
-        if closing and message.namespace == moderation_messages.NAMESPACE:
-            self.request_close(CLOSE_NORMAL)
-
-    def _already_listed(self, payload: dict[str, JsonValue]) -> bool:
-        try:
-            pid = uuid.UUID(str(payload.get("id")))
-        except ValueError:
-            return False
-        listed_at = self._listed.pop(pid, None)
-        control_data = payload.get("control")
-        joined_at = (
-            control_data.get("joined_at") if isinstance(control_data, dict) else None
-        )
-        return listed_at is not None and listed_at == joined_at
+        deliver = True
+        for module in self.modules.values():
+            deliver = await module.on_room_message(message) and deliver
+        if deliver:
+            await self._send_text(message.to_frame())
 
     async def _housekeeping(self) -> None:
         self._ticks += 1

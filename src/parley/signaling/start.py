@@ -19,6 +19,7 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from parley.apikeys.signing import TokenSigner
+from parley.assets import service as assets_service
 from parley.invites import service as invites_service
 from parley.ratelimit import (
     DialInLimits,
@@ -255,6 +256,30 @@ async def start_call_in(
         state,
         room_id=room.id,
         participation=Participation.sip(),
+        resumption=None,
+    )
+
+
+RECORDER_MODULES: Final = ("recording", "media")
+
+
+async def start_recorder(
+    session: AsyncSession, state: SignalingState, *, room_id: uuid.UUID
+) -> RoomStartResponse:
+    """POST /services/recording/start: the recorder joins the room (invisibly).
+
+    As the controller: the room must exist and its owner must have storage
+    left (403 ``storage_exceeded``). The owner's tariff must leave both
+    ``recording`` and ``media`` on (403 ``feature_disabled_by_tariff``).
+    """
+    room = await rooms_service.get_room_or_raise(session, room_id)
+    for module in RECORDER_MODULES:
+        await tariffs_service.require_module(session, room, module)
+    await assets_service.ensure_storage_left(session, room)
+    return await start_session(
+        state,
+        room_id=room.id,
+        participation=Participation.recorder(),
         resumption=None,
     )
 

@@ -12,6 +12,7 @@ from parley.db import Database, create_engine
 from parley.errors import AppError
 from parley.tariffs import service
 from parley.tariffs.config import TariffCatalogue
+from parley.tariffs.modules import offered_modules
 from parley.users.models import User
 
 
@@ -34,7 +35,9 @@ async def list_tariffs(settings: Settings, *, as_json: bool) -> int:
         users = counts.get(name, 0)
         if name == catalogue.default_name:
             users += counts.get(None, 0)
-        resource = service.tariff_resource(tariff).model_dump(mode="json")
+        resource = service.tariff_resource(
+            tariff, offered_modules(settings)
+        ).model_dump(mode="json")
         rows.append(
             {**resource, "default": name == catalogue.default_name, "users": users}
         )

@@ -2,12 +2,15 @@
 
 A tariff's `modules` lists what the server offers minus what the tariff disables.
 `core` carries the controller's own features; the signaling modules are listed
-below, and `register_module` adds others.
+below (`media` only while a Janus is configured), and `register_module` adds others.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Final
+
+from parley.config import Settings
 
 # `core` and the signaling namespaces Parley serves besides `control` (a test
 # keeps this in step with parley.signaling.messages.NAMESPACES). Listed here,
@@ -26,5 +29,13 @@ def register_module(name: str, features: Iterable[str] = ()) -> None:
     _modules[name] = _modules.get(name, frozenset()) | frozenset(features)
 
 
-def offered_modules() -> Mapping[str, frozenset[str]]:
-    return dict(_modules)
+# Offered only by a server set up for them: `media` needs a Janus.
+_MEDIA: Final = "media"
+
+
+def offered_modules(settings: Settings | None = None) -> Mapping[str, frozenset[str]]:
+    """What a server with these settings offers (without settings: the fixed modules)."""
+    modules = dict(_modules)
+    if settings is not None and settings.media_enabled:
+        modules[_MEDIA] = frozenset()
+    return modules

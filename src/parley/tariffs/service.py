@@ -13,7 +13,7 @@ the settings; the functions below read it. Other domains call:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -87,6 +87,14 @@ async def require_feature(session: AsyncSession, room: Room, feature: str) -> No
     _require(await tariff_for_room(session, room), feature, "The room owner's")
 
 
+async def require_module(session: AsyncSession, room: Room, module: str) -> None:
+    """Raise 403 feature_disabled_by_tariff when the room's tariff disables the module."""
+    if module in (await tariff_for_room(session, room)).disabled_modules:
+        raise FeatureDisabledByTariff(
+            f"The room owner's tariff does not include the {module} module"
+        )
+
+
 async def require_user_feature(
     session: AsyncSession, user_id: uuid.UUID, feature: str
 ) -> None:
@@ -101,8 +109,14 @@ def _require(tariff: Tariff, feature: str, whose: str) -> None:
         )
 
 
-def tariff_resource(tariff: Tariff) -> TariffRead:
-    """The spec's Tariff with `modules` keyed by module name (notes 8.5)."""
+def tariff_resource(
+    tariff: Tariff, offered: Mapping[str, frozenset[str]] | None = None
+) -> TariffRead:
+    """The spec's Tariff with `modules` keyed by module name (notes 8.5).
+
+    `offered`: the modules the server offers (`offered_modules(settings)`);
+    by default the ones every server has.
+    """
     modules = {
         module: TariffModuleRead(
             features=sorted(
@@ -111,7 +125,7 @@ def tariff_resource(tariff: Tariff) -> TariffRead:
                 if f"{module}::{feature}" not in tariff.disabled_features
             )
         )
-        for module, features in sorted(offered_modules().items())
+        for module, features in sorted((offered or offered_modules()).items())
         if module not in tariff.disabled_modules
     }
     return TariffRead(

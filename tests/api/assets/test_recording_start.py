@@ -1,4 +1,7 @@
-"""POST /v1/services/recording/start: recorder role required; no recorder queue → 404."""
+"""POST /v1/services/recording/start: recorder role required; no media server → 404.
+
+With a Janus configured it gives the recorder a ticket (tests/media/test_recorder.py).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from tests.oidc_issuer import TestIssuer
 RECORDER_ROLES = {"realm_access": {"roles": ["opentalk-recorder"]}}
 
 
-async def test_start_without_a_recorder_queue_is_404(
+async def test_start_without_a_media_server_is_404(
     client: httpx.AsyncClient, oidc_issuer: TestIssuer
 ) -> None:
     headers = oidc_issuer.headers("recorder@example.com", **RECORDER_ROLES)
@@ -23,7 +26,7 @@ async def test_start_without_a_recorder_queue_is_404(
     assert response.status_code == 404
     assert response.json() == {
         "code": "not_found",
-        "message": "Recording is not available: no recording service is configured",
+        "message": "Recording is not available: no media server is configured",
     }
 
 

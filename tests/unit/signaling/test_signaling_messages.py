@@ -21,6 +21,7 @@ from parley.signaling.messages import (
     chat,
     control,
     echo,
+    media,
     moderation,
     normalize_display_name,
     parse_command,
@@ -32,6 +33,9 @@ from parley.signaling.messages.common import (
     ChatPeerData,
     ControlData,
     EventInfo,
+    MediaPeerData,
+    MediaSessionState,
+    MediaSessionType,
     Participant,
     ParticipationKind,
     Role,
@@ -66,6 +70,18 @@ TARIFF = control.Tariff(
     modules={"chat": control.TariffModule(features=[])},
 )
 
+VIDEO = MediaSessionType.VIDEO
+SCREEN = MediaSessionType.SCREEN
+CANDIDATE = media.TrickleCandidate(
+    candidate="candidate:1 1 UDP 2122252543 192.0.2.1 50000 typ host",
+    sdp_mline_index=1,
+    sdp_mid="1",
+)
+CLIENT_STATE = media.ClientMediaSessionState(video=True, audio=False)
+BOB_MEDIA = MediaPeerData(
+    video=MediaSessionState(video=True, audio=True), is_presenter=True
+)
+
 COMMANDS: list[BaseModel] = [
     control.Join(display_name="Alice"),
     control.Join(),
@@ -95,6 +111,37 @@ COMMANDS: list[BaseModel] = [
     chat.SetLastSeenTimestamp(
         scope=chat.ChatScope.PRIVATE, target=str(BOB), timestamp=AT
     ),
+    media.Publish(sdp="v=0", target=ALICE, media_session_type=VIDEO),
+    media.SdpAnswer(sdp="v=0", target=BOB, media_session_type=SCREEN),
+    media.SdpCandidate(target=BOB, media_session_type=VIDEO, candidate=CANDIDATE),
+    media.SdpCandidate(
+        target=ALICE,
+        media_session_type=VIDEO,
+        candidate=media.TrickleCandidate(candidate="candidate:2", sdp_mline_index=0),
+    ),
+    media.SdpEndOfCandidates(target=ALICE, media_session_type=VIDEO),
+    media.PublishComplete(media_session_type=VIDEO, media_session_state=CLIENT_STATE),
+    media.UpdateMediaSession(
+        media_session_type=SCREEN, media_session_state=CLIENT_STATE
+    ),
+    media.Unpublish(media_session_type=SCREEN),
+    media.Subscribe(target=BOB, media_session_type=VIDEO),
+    media.Subscribe(target=BOB, media_session_type=VIDEO, without_video=True),
+    media.Resubscribe(target=BOB, media_session_type=VIDEO),
+    media.Configure(
+        target=BOB,
+        media_session_type=VIDEO,
+        configuration=media.SubscriberConfiguration(video=True, substream=2),
+    ),
+    media.Configure(
+        target=BOB,
+        media_session_type=VIDEO,
+        configuration=media.SubscriberConfiguration(video=False),
+    ),
+    media.ModeratorMute(targets=[BOB], force=True),
+    media.GrantPresenterRole(participant_ids=[BOB]),
+    media.RevokePresenterRole(participant_ids=[BOB, ALICE]),
+    media.UpdateSpeakingState(is_speaking=True),
 ]
 
 EVENTS: list[BaseModel] = [
@@ -134,7 +181,13 @@ EVENTS: list[BaseModel] = [
             last_seen_timestamps_private={BOB: AT},
             last_seen_timestamps_group={"admins": AT},
         ),
-        media={"is_presenting": False},  # another module's join data
+        media=media.MediaJoinData(
+            is_presenter=True,
+            speakers=[
+                media.SpeakerState(participant=BOB, is_speaking=True, updated_at=AT)
+            ],
+        ),
+        polls={"polls": []},  # a module without a model here
     ),
     control.JoinSuccess(
         id=ALICE,
@@ -146,6 +199,8 @@ EVENTS: list[BaseModel] = [
     ),
     control.JoinBlocked(reason=control.JoinBlockedReason.PARTICIPANT_LIMIT_REACHED),
     control.Joined(id=BOB, control=BOB_CONTROL, chat=ChatPeerData(groups=[])),
+    control.Joined(id=BOB, control=BOB_CONTROL, media=BOB_MEDIA),
+    control.Update(id=BOB, control=BOB_CONTROL, media=BOB_MEDIA),
     control.Update(id=BOB, control=BOB_CONTROL.model_copy(update={"hand_is_up": True})),
     control.Left(id=BOB),
     control.TimeLimitQuotaElapsed(),
@@ -186,6 +241,30 @@ EVENTS: list[BaseModel] = [
     chat.ChatDisabled(issued_by=ALICE),
     chat.HistoryCleared(issued_by=ALICE),
     *[chat.ChatError(error=code) for code in chat.ChatErrorCode],
+    media.SdpAnswerEvent(sdp="v=0", source=ALICE, media_session_type=VIDEO),
+    media.SdpOffer(sdp="v=0", source=BOB, media_session_type=SCREEN),
+    media.SdpCandidateEvent(source=BOB, media_session_type=VIDEO, candidate=CANDIDATE),
+    media.SdpEndOfCandidatesEvent(source=BOB, media_session_type=VIDEO),
+    media.WebrtcUp(source=ALICE, media_session_type=VIDEO),
+    media.WebrtcDown(source=BOB, media_session_type=SCREEN),
+    media.WebrtcSlow(
+        source=ALICE,
+        media_session_type=VIDEO,
+        direction=media.LinkDirection.UPSTREAM,
+    ),
+    media.MediaStatus(
+        source=ALICE, media_session_type=VIDEO, kind="audio", receiving=True
+    ),
+    media.RequestMute(issuer=ALICE, force=False),
+    media.PresenterGranted(),
+    media.PresenterRevoked(),
+    media.SpeakerUpdated(participant=BOB, is_speaking=False, updated_at=AT),
+    *[media.MediaError(error=code) for code in media.MediaErrorCode],
+    media.MediaError(
+        error=media.MediaErrorCode.INVALID_REQUEST_OFFER,
+        source=BOB,
+        media_session_type=VIDEO,
+    ),
 ]
 
 
@@ -232,9 +311,11 @@ def test_event_round_trips_through_a_server_frame(event: BaseModel) -> None:
         ("control", control.ControlCommand, "action", COMMANDS),
         ("moderation", moderation.ModerationCommand, "action", COMMANDS),
         ("chat", chat.ChatCommand, "action", COMMANDS),
+        ("media", media.MediaCommand, "action", COMMANDS),
         ("control", control.ControlEvent, "message", EVENTS),
         ("moderation", moderation.ModerationEvent, "message", EVENTS),
         ("chat", chat.ChatEvent, "message", EVENTS),
+        ("media", media.MediaEvent, "message", EVENTS),
     ],
 )
 def test_every_tag_of_every_union_is_covered(
@@ -248,17 +329,64 @@ def test_every_tag_of_every_union_is_covered(
     assert covered == _union_tags(union, key)
 
 
-def test_registries_cover_the_four_namespaces() -> None:
+def test_registries_cover_the_five_namespaces() -> None:
     assert (
         set(COMMAND_ADAPTERS)
         == set(EVENT_ADAPTERS)
-        == {
-            "control",
-            "moderation",
-            "chat",
-            "echo",
+        == {"control", "moderation", "chat", "media", "echo"}
+    )
+
+
+def test_candidates_keep_the_browsers_camel_case_keys() -> None:
+    frame = serialize_event(
+        media.SdpCandidateEvent(
+            source=BOB,
+            media_session_type=VIDEO,
+            candidate=media.TrickleCandidate(candidate="c", sdp_mline_index=0),
+        ),
+        timestamp=AT,
+    )
+
+    assert json.loads(frame)["payload"] == {
+        "message": "sdp_candidate",
+        "source": str(BOB),
+        "media_session_type": "video",
+        "candidate": {"candidate": "c", "sdpMLineIndex": 0},
+    }
+
+
+def test_the_web_apps_extra_keys_are_accepted_and_not_kept() -> None:
+    frame = json.dumps(
+        {
+            "namespace": "media",
+            "payload": {
+                "action": "publish_complete",
+                "media_session_type": "video",
+                "media_session_state": {
+                    "audio": True,
+                    "video": False,
+                    "video_settings": 2,
+                },
+            },
         }
     )
+
+    command = parse_command(frame).command
+
+    assert isinstance(command, media.PublishComplete)
+    assert command.media_session_state.stored().model_dump() == {
+        "video": False,
+        "audio": True,
+    }
+
+
+def test_a_participants_media_key_is_flat() -> None:
+    update = control.Update(id=BOB, control=BOB_CONTROL, media=BOB_MEDIA)
+
+    assert update.model_dump(mode="json")["media"] == {
+        "video": {"video": True, "audio": True},
+        "is_presenter": True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -336,6 +464,19 @@ def test_unparseable_envelope_or_control_payload_is_invalid_json(
             '{"namespace": "chat", "payload": {"action": "send_message", "scope": "global", "target": "x", "content": "x"}}',
             "chat",
         ),
+        ('{"namespace": "media", "payload": {"action": "publish"}}', "media"),
+        (
+            '{"namespace": "media", "payload": {"action": "publish", "sdp": 5, "target": "x", "media_session_type": "video"}}',
+            "media",
+        ),
+        (
+            '{"namespace": "media", "payload": {"action": "subscribe", "target": "4f6c5b1e-0000-4000-8000-000000000001", "media_session_type": "audio"}}',
+            "media",
+        ),
+        (
+            '{"namespace": "media", "payload": {"action": "sdp_candidate", "target": "4f6c5b1e-0000-4000-8000-000000000001", "media_session_type": "video", "candidate": {"candidate": "c", "sdpMLineIndex": -1}}}',
+            "media",
+        ),
     ],
 )
 def test_bad_module_payload_is_reported_apart_from_invalid_json(
@@ -346,6 +487,7 @@ def test_bad_module_payload_is_reported_apart_from_invalid_json(
 
     assert not isinstance(caught.value, InvalidJson)
     assert caught.value.namespace == namespace
+    assert caught.value.payload == json.loads(frame)["payload"]
 
 
 def test_unknown_namespace_is_reported_with_its_name() -> None:

@@ -74,9 +74,10 @@ class WireModel(BaseModel):
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         cls._omitted_when_none = frozenset(
-            name
+            key
             for name, field in cls.model_fields.items()
             if not any(isinstance(meta, _AlwaysPresent) for meta in field.metadata)
+            for key in (name, field.serialization_alias or field.alias or name)
         )
 
     @model_serializer(mode="wrap")
@@ -134,11 +135,38 @@ class ChatPeerData(WireModel):
     groups: list[str]
 
 
+class MediaSessionType(StrEnum):
+    """What a published stream carries: camera and microphone, or a screen."""
+
+    VIDEO = "video"
+    SCREEN = "screen"
+
+    @property
+    def number(self) -> int:
+        """The controller's number for the type (1, 2): Janus feed ids, room names."""
+        return 1 if self is MediaSessionType.VIDEO else 2
+
+
+class MediaSessionState(WireModel):
+    """Whether a published stream's video and audio are on (flat, both required)."""
+
+    video: bool
+    audio: bool
+
+
+class MediaPeerData(WireModel):
+    """Media's peer data, flat: published streams (absent when not) and the presenter flag."""
+
+    video: MediaSessionState | None = None
+    screen: MediaSessionState | None = None
+    is_presenter: bool
+
+
 class Participant(WireModel):
     """A participant as others see it: ``id`` plus one key per module.
 
-    Modules without a model here (media, protocol, ...) add their key as an
-    extra field, which is kept and serialised as given.
+    Modules without a model here (protocol, ...) add their key as an extra
+    field, which is kept and serialised as given.
     """
 
     model_config = ConfigDict(frozen=True, extra="allow")
@@ -146,6 +174,7 @@ class Participant(WireModel):
     id: UUID
     control: ControlData
     chat: ChatPeerData | None = None
+    media: MediaPeerData | None = None
     waiting_room_state: WaitingRoomState | None = None
 
 

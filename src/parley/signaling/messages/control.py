@@ -18,6 +18,7 @@ from parley.signaling.messages.common import (
     UtcDateTime,
     WireModel,
 )
+from parley.signaling.messages.media import MediaJoinData
 from parley.signaling.messages.moderation import ModerationJoinData
 
 NAMESPACE: Final = "control"
@@ -123,6 +124,7 @@ class JoinSuccess(_ControlEvent):
     is_room_owner: bool
     moderation: ModerationJoinData | None = None
     chat: ChatJoinData | None = None
+    media: MediaJoinData | None = None
 
 
 class JoinBlocked(_ControlEvent):

@@ -22,19 +22,21 @@ from typing import Any, Final, NamedTuple, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, JsonValue, TypeAdapter, ValidationError
 
-from parley.signaling.messages import chat, control, echo, moderation
+from parley.signaling.messages import chat, control, echo, media, moderation
 from parley.signaling.messages.common import UtcDateTime, format_timestamp, utc_now
 
 Command: TypeAlias = (
     control.ControlCommand
     | moderation.ModerationCommand
     | chat.ChatCommand
+    | media.MediaCommand
     | echo.EchoPayload
 )
 Event: TypeAlias = (
     control.ControlEvent
     | moderation.ModerationEvent
     | chat.ChatEvent
+    | media.MediaEvent
     | echo.EchoPayload
 )
 
@@ -42,12 +44,14 @@ COMMAND_ADAPTERS: Final[Mapping[str, TypeAdapter[Any]]] = {
     control.NAMESPACE: TypeAdapter(control.ControlCommand),
     moderation.NAMESPACE: TypeAdapter(moderation.ModerationCommand),
     chat.NAMESPACE: TypeAdapter(chat.ChatCommand),
+    media.NAMESPACE: TypeAdapter(media.MediaCommand),
     echo.NAMESPACE: TypeAdapter(echo.EchoPayload),
 }
 EVENT_ADAPTERS: Final[Mapping[str, TypeAdapter[Any]]] = {
     control.NAMESPACE: TypeAdapter(control.ControlEvent),
     moderation.NAMESPACE: TypeAdapter(moderation.ModerationEvent),
     chat.NAMESPACE: TypeAdapter(chat.ChatEvent),
+    media.NAMESPACE: TypeAdapter(media.MediaEvent),
     echo.NAMESPACE: TypeAdapter(echo.EchoPayload),
 }
 NAMESPACES: Final = frozenset(COMMAND_ADAPTERS)
@@ -89,7 +93,15 @@ class UnknownNamespace(FrameError):
 
 
 class InvalidModulePayload(FrameError):
-    """A non-control module payload that does not parse; log and drop it."""
+    """A non-control module payload that does not parse; the module decides.
+
+    The reference logs and drops it; ``payload`` is what was sent, so a
+    module can still answer with its own error.
+    """
+
+    def __init__(self, message: str, *, namespace: str, payload: JsonValue) -> None:
+        super().__init__(message, namespace=namespace)
+        self.payload = payload
 
 
 class ParsedCommand(NamedTuple):
@@ -122,9 +134,11 @@ def parse_command(
     try:
         command = adapter.validate_python(envelope.payload)
     except ValidationError as exc:
-        error = InvalidJson if namespace == control.NAMESPACE else InvalidModulePayload
-        raise error(
-            f"invalid {namespace} payload: {_summary(exc)}", namespace=namespace
+        message = f"invalid {namespace} payload: {_summary(exc)}"
+        if namespace == control.NAMESPACE:
+            raise InvalidJson(message, namespace=namespace) from None
+        raise InvalidModulePayload(
+            message, namespace=namespace, payload=envelope.payload
         ) from None
     return ParsedCommand(namespace, command)
 

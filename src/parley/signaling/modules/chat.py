@@ -9,17 +9,43 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from typing import ClassVar, Final
 
 from pydantic import BaseModel
 
+from parley.signaling import participants
 from parley.signaling.context import Context, Status
-from parley.signaling.messages import Role, utc_now
+from parley.signaling.messages import ChatPeerData, ParticipationKind, Role, utc_now
 from parley.signaling.messages import chat as msg
 from parley.signaling.messages.chat import ChatErrorCode as Code
 from parley.signaling.messages.chat import ChatScope, PrivateHistory, StoredMessage
-from parley.signaling.state import RoomFlag, RoomMessage
+from parley.signaling.modules.base import SignalingModule
+from parley.signaling.state import JsonObject, RoomFlag, RoomMessage
 
 logger = logging.getLogger(__name__)
+
+# Parley has no user groups, so no group is ever shared.
+_NO_GROUPS: Final = ChatPeerData(groups=[])
+
+
+class ChatModule(SignalingModule):
+    """Chat; see the module docstring."""
+
+    namespace: ClassVar[str] = msg.NAMESPACE
+
+    async def join_data(self) -> msg.ChatJoinData:
+        return await join_data(self.ctx)
+
+    def peer_data(
+        self, participant_id: uuid.UUID, state: JsonObject
+    ) -> ChatPeerData | None:
+        """Registered users carry ``chat: {groups}``; guests and phones carry none."""
+        if participants.kind_of(state) is ParticipationKind.USER:
+            return _NO_GROUPS
+        return None
+
+    async def handle(self, command: BaseModel) -> None:
+        await handle(self.ctx, command)
 
 
 async def join_data(ctx: Context) -> msg.ChatJoinData:

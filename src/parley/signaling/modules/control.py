@@ -1,12 +1,11 @@
-"""``control`` commands: join, enter_room, hands, moderator role (notes §2.2-2.4, §11.2)."""
+"""``control``: join, enter_room, hands, moderator role (notes §2.2-2.4, §11.2)."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import ClassVar, Final
 
 from pydantic import BaseModel
 
@@ -14,50 +13,119 @@ from parley.signaling import participants
 from parley.signaling.context import Context, Status
 from parley.signaling.messages import (
     InvalidDisplayName,
+    Participant,
     ParticipationKind,
     Role,
+    format_timestamp,
     normalize_display_name,
     utc_now,
 )
-from parley.signaling.messages import chat as chat_messages
 from parley.signaling.messages import control as ev
 from parley.signaling.messages import moderation as mod
 from parley.signaling.messages.control import ControlErrorCode as Code
-from parley.signaling.modules import chat, moderation
+from parley.signaling.modules.base import SignalingModule
 from parley.signaling.modules.updates import publish_update, set_hand_of
-from parley.signaling.state import ParticipantLimit, RoomFlag, RoomMessage
+from parley.signaling.state import (
+    Departure,
+    ParticipantLimit,
+    PresenceStatus,
+    RoomFlag,
+    RoomMessage,
+)
 from parley.tariffs import service as tariffs_service
 from parley.tariffs.config import ROOM_PARTICIPANT_LIMIT, ROOM_TIME_LIMIT_SECS
 
-T = TypeVar("T")
+CLOSE_NORMAL: Final = 1000
 
 
-async def handle(ctx: Context, command: BaseModel) -> None:
-    """Run one parsed ``control`` command (a member of ``ControlCommand``)."""
-    match command:
-        case ev.Join():
-            await join(ctx, command)
-        case ev.EnterRoom():
-            await enter_room(ctx)
-        case ev.RaiseHand():
-            await set_hand(ctx, up=True)
-        case ev.LowerHand():
-            await set_hand(ctx, up=False)
-        case ev.GrantModeratorRole(target=target):
-            await set_moderator(ctx, target, grant=True)
-        case ev.RevokeModeratorRole(target=target):
-            await set_moderator(ctx, target, grant=False)
+class ControlModule(SignalingModule):
+    """The protocol's own namespace: always on, and the only one before ``join``."""
+
+    namespace: ClassVar[str] = ev.NAMESPACE
+    commands_before_joining: ClassVar[bool] = True
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        # Participants join_success listed, by their joined_at: their `joined`
+        # may still be on its way and must not be shown twice.
+        self._listed: dict[uuid.UUID, str] = {}
+
+    @classmethod
+    def available(cls, ctx: Context) -> bool:
+        return True
+
+    async def handle(self, command: BaseModel) -> None:
+        ctx = self.ctx
+        match command:
+            case ev.Join():
+                self._remember(await join(ctx, command))
+            case ev.EnterRoom():
+                self._remember(await enter_room(ctx))
+            case ev.RaiseHand():
+                await set_hand(ctx, up=True)
+            case ev.LowerHand():
+                await set_hand(ctx, up=False)
+            case ev.GrantModeratorRole(target=target):
+                await set_moderator(ctx, target, grant=True)
+            case ev.RevokeModeratorRole(target=target):
+                await set_moderator(ctx, target, grant=False)
+
+    def _remember(self, listed: list[Participant] | None) -> None:
+        if listed is not None:
+            self._listed = {p.id: format_timestamp(p.control.joined_at) for p in listed}
+
+    def receives_before_joining(self, message: RoomMessage) -> bool:
+        # Everyone hears room_deleted, waiting participants too.
+        return message.addressed or message.kind == "room_deleted"
+
+    async def on_room_message(self, message: RoomMessage) -> bool:
+        if message.namespace != ev.NAMESPACE:
+            return True
+        match message.kind:
+            case "room_deleted":
+                self.ctx.request_close(CLOSE_NORMAL)
+            case "joined":
+                return not self._already_listed(message)
+            case "role_updated" if message.addressed:
+                self.ctx.role = Role(str(message.field("new_role")))
+        return True
+
+    def _already_listed(self, message: RoomMessage) -> bool:
+        try:
+            pid = uuid.UUID(str(message.field("id")))
+        except ValueError:
+            return False
+        listed_at = self._listed.pop(pid, None)
+        control_data = message.field("control")
+        joined_at = (
+            control_data.get("joined_at") if isinstance(control_data, dict) else None
+        )
+        return listed_at is not None and listed_at == joined_at
+
+    async def on_leave(self, departure: Departure | None) -> None:
+        """Tell the others (``left``), unless the room closed with this departure."""
+        if departure is None or departure.room_closed:
+            return
+        if departure.previous is not PresenceStatus.JOINED:
+            return
+        if self.ctx.admission.kind is ParticipationKind.RECORDER:
+            return  # recorders are invisible; nobody was told they joined
+        me = self.ctx.participant_id
+        await self.ctx.publish(RoomMessage.to_room(ev.Left(id=me), exclude=(me,)))
 
 
 async def error(ctx: Context, code: Code) -> None:
     await ctx.send(ev.ControlError(error=code))
 
 
-async def join(ctx: Context, command: ev.Join) -> None:
-    """Enter the room, or its waiting room when that applies to this participant."""
+async def join(ctx: Context, command: ev.Join) -> list[Participant] | None:
+    """Enter the room, or its waiting room when that applies to this participant.
+
+    Returns the participants ``join_success`` listed, if it was sent.
+    """
     if ctx.status is not Status.NEW:
         await error(ctx, Code.ALREADY_JOINED)
-        return
+        return None
     admission = ctx.admission
     requested = command.display_name
     if admission.account_name and not (requested or "").strip():
@@ -67,7 +135,7 @@ async def join(ctx: Context, command: ev.Join) -> None:
         display_name = normalize_display_name(requested)
     except InvalidDisplayName:
         await error(ctx, Code.INVALID_USERNAME)
-        return
+        return None
     ctx.stored = participants.new_state(
         display_name=display_name,
         role=ctx.role,
@@ -77,10 +145,11 @@ async def join(ctx: Context, command: ev.Join) -> None:
         user_id=admission.user_id,
         now=utc_now(),
     )
+    ctx.stored.update(ctx.initial_state())
     if await _must_wait(ctx):
         await _enter_waiting_room(ctx)
-    else:
-        await join_room(ctx)
+        return None
+    return await join_room(ctx)
 
 
 async def _must_wait(ctx: Context) -> bool:
@@ -117,14 +186,14 @@ async def _enter_waiting_room(ctx: Context) -> None:
     await ctx.publish(RoomMessage.to_room(entered, exclude=(ctx.participant_id,)))
 
 
-async def enter_room(ctx: Context) -> None:
+async def enter_room(ctx: Context) -> list[Participant] | None:
     """Leave the waiting room for the room, once a moderator accepted."""
     if ctx.status is not Status.ACCEPTED:
         await error(ctx, Code.NOT_ACCEPTED_OR_NOT_IN_WAITING_ROOM)
-        return
+        return None
     left = mod.LeftWaitingRoom(id=ctx.participant_id)
     await ctx.publish(RoomMessage.to_room(left, exclude=(ctx.participant_id,)))
-    await join_room(ctx, from_waiting_room=True)
+    return await join_room(ctx, from_waiting_room=True)
 
 
 def _participant_limit(ctx: Context) -> ParticipantLimit | None:
@@ -165,19 +234,15 @@ async def _blocked(ctx: Context) -> None:
     await ctx.send(ev.JoinBlocked(reason=reason))
 
 
-async def _join_data(
-    ctx: Context, namespace: str, read: Callable[[Context], Awaitable[T]]
-) -> T | None:
-    """A module's ``join_success`` key; none when the room's tariff disables it."""
-    return await read(ctx) if ctx.admission.offers(namespace) else None
-
-
-async def join_room(ctx: Context, *, from_waiting_room: bool = False) -> None:
+async def join_room(
+    ctx: Context, *, from_waiting_room: bool = False
+) -> list[Participant] | None:
     """Join: ``join_success`` to the joiner, then ``joined`` to everyone else.
 
     A full room answers ``join_blocked`` instead; coming from the waiting room
     the seat is already taken. The join that starts the room's session sets
     when it closes (``closes_at``); every joined participant is closed then.
+    Returns the participants ``join_success`` listed.
     """
     await ctx.subscribe()
     me = ctx.participant_id
@@ -191,17 +256,15 @@ async def join_room(ctx: Context, *, from_waiting_room: bool = False) -> None:
     )
     if not outcome.admitted:
         await _blocked(ctx)
-        return
+        return None
     # Independent reads, concurrently: with Redis each is a round trip.
-    everyone, moderation_data, chat_data = await asyncio.gather(
-        ctx.state.list_participants(ctx.room_id),
-        _join_data(ctx, mod.NAMESPACE, moderation.join_data),
-        _join_data(ctx, chat_messages.NAMESPACE, chat.join_data),
+    everyone, module_data = await asyncio.gather(
+        ctx.state.list_participants(ctx.room_id), ctx.join_data()
     )
     others = [
         view
         for pid, stored in everyone.items()
-        if pid != me and (view := participants.view(pid, stored)) is not None
+        if pid != me and (view := ctx.view(pid, stored)) is not None
     ]
     control = participants.control_data(ctx.stored)
     await ctx.send(
@@ -215,23 +278,29 @@ async def join_room(ctx: Context, *, from_waiting_room: bool = False) -> None:
             participants=others,
             event_info=ctx.admission.event_info,
             is_room_owner=ctx.admission.is_room_owner,
-            moderation=moderation_data,
-            chat=chat_data,
+            **module_data,  # type: ignore[arg-type]
         )
     )
     ctx.status = Status.JOINED
     if outcome.closes_at is not None:
-        ctx.arm_time_limit(outcome.closes_at)
-    ctx.remember_listed(others)
-    own_view = participants.view(me, ctx.stored)
+        ctx.schedule(lambda: _time_up(ctx), at=outcome.closes_at)
+    own_view = ctx.view(me, ctx.stored)
     if own_view is not None:
         joined = ev.Joined.model_validate(own_view.model_dump())
         await ctx.publish(RoomMessage.to_room(joined, exclude=(me,)))
+    return others
+
+
+async def _time_up(ctx: Context) -> None:
+    await ctx.send(ev.TimeLimitQuotaElapsed())
+    ctx.request_close(CLOSE_NORMAL)
 
 
 def _tariff(ctx: Context) -> ev.Tariff:
     """The room owner's tariff, as ``GET /rooms/{id}/tariff`` shows it."""
-    resource = tariffs_service.tariff_resource(ctx.admission.tariff)
+    resource = tariffs_service.tariff_resource(
+        ctx.admission.tariff, ctx.services.offered_modules
+    )
     return ev.Tariff.model_validate(resource.model_dump(mode="json"))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from typing import ClassVar, Final
 
 from pydantic import BaseModel, JsonValue
 
@@ -24,10 +25,56 @@ from parley.signaling.messages import (
 from parley.signaling.messages import moderation as mod
 from parley.signaling.messages.moderation import KickScope
 from parley.signaling.messages.moderation import ModerationErrorCode as Code
+from parley.signaling.modules.base import SignalingModule
 from parley.signaling.modules.updates import lower_hand_of, publish_update
-from parley.signaling.state import RoomFlag, RoomMessage
+from parley.signaling.state import Departure, PresenceStatus, RoomFlag, RoomMessage
 
 logger = logging.getLogger(__name__)
+
+CLOSE_NORMAL: Final = 1000
+# Events after which the addressed participant's socket is closed (notes §11.3).
+_CLOSING_EVENTS: Final = frozenset(
+    {"kicked", "banned", "sent_to_waiting_room", "session_ended"}
+)
+
+
+class ModerationModule(SignalingModule):
+    """Waiting room and moderator actions; see the module docstring."""
+
+    namespace: ClassVar[str] = mod.NAMESPACE
+
+    async def join_data(self) -> mod.ModerationJoinData:
+        return await join_data(self.ctx)
+
+    async def handle(self, command: BaseModel) -> None:
+        await handle(self.ctx, command)
+
+    def receives_before_joining(self, message: RoomMessage) -> bool:
+        # A waiting participant hears what is addressed to it (accepted, kicked).
+        return message.addressed
+
+    async def on_room_message(self, message: RoomMessage) -> bool:
+        if message.namespace != mod.NAMESPACE:
+            return True
+        ctx = self.ctx
+        if message.kind == "accepted":
+            if ctx.status is not Status.WAITING:
+                return False
+            ctx.status = Status.ACCEPTED
+            # Reconnecting with this participant id skips the waiting room.
+            await ctx.state.set_waiting_room_bypass(ctx.participant_id)
+        elif message.addressed and message.kind in _CLOSING_EVENTS:
+            ctx.request_close(CLOSE_NORMAL)  # after this last event
+        return True
+
+    async def on_leave(self, departure: Departure | None) -> None:
+        """A waiting participant who leaves is gone from everyone's waiting list."""
+        if departure is None or departure.room_closed:
+            return
+        if departure.previous is PresenceStatus.WAITING:
+            me = self.ctx.participant_id
+            left = mod.LeftWaitingRoom(id=me)
+            await self.ctx.publish(RoomMessage.to_room(left, exclude=(me,)))
 
 
 async def join_data(ctx: Context) -> mod.ModerationJoinData:

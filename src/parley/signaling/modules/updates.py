@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from parley.signaling import participants
 from parley.signaling.context import Context
 from parley.signaling.messages import control as ev
 from parley.signaling.messages import format_timestamp, utc_now
@@ -16,7 +15,7 @@ async def publish_update(ctx: Context, target: uuid.UUID) -> None:
     stored = await ctx.state.get_participant(ctx.room_id, target)
     if stored is None:
         return
-    view = participants.view(target, stored)
+    view = ctx.view(target, stored)
     if view is not None:
         update = ev.Update.model_validate(view.model_dump())
         await ctx.publish(RoomMessage.to_room(update, exclude=(target,)))

@@ -17,7 +17,7 @@ import re
 import secrets
 import socket
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -28,7 +28,11 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, JsonValue, model_validator
 
 from parley.signaling.messages.chat import StoredMessage
-from parley.signaling.messages.common import ParticipationKind, WaitingRoomState
+from parley.signaling.messages.common import (
+    MediaSessionType,
+    ParticipationKind,
+    WaitingRoomState,
+)
 from parley.signaling.state.errors import (
     StateError,
     StateUnavailable,
@@ -121,6 +125,18 @@ class ResumptionData(BaseModel):
     participation: Participation
     room_id: UUID
     breakout_room: UUID | None = None
+
+
+class MediaPublisher(BaseModel):
+    """Where a participant's published stream lives: a Janus server and room.
+
+    Any instance subscribes to it through its own connection to that server.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    server: str
+    room: int
 
 
 class RoomFlag(StrEnum):
@@ -475,6 +491,36 @@ class SignalingState(ABC):
     ) -> list[StoredMessage]:
         """Private messages the participant sent or received, newest first."""
 
+    # Media: the publisher registry (per room) and the load of each Janus
+
+    @abstractmethod
+    async def put_media_publisher(
+        self,
+        room_id: UUID,
+        participant_id: UUID,
+        kind: MediaSessionType,
+        publisher: MediaPublisher,
+    ) -> None:
+        """Register where a participant publishes a stream of this kind."""
+
+    @abstractmethod
+    async def get_media_publisher(
+        self, room_id: UUID, participant_id: UUID, kind: MediaSessionType
+    ) -> MediaPublisher | None: ...
+
+    @abstractmethod
+    async def delete_media_publisher(
+        self, room_id: UUID, participant_id: UUID, kind: MediaSessionType
+    ) -> None: ...
+
+    @abstractmethod
+    async def get_media_server_loads(self, servers: Sequence[str]) -> dict[str, int]:
+        """Streams published on each Janus server (0 for unknown ones)."""
+
+    @abstractmethod
+    async def adjust_media_server_load(self, server: str, delta: int) -> None:
+        """Count a stream more (``+1``) or less (``-1``); never below zero."""
+
     # Room lifecycle
 
     @abstractmethod
@@ -512,6 +558,7 @@ __all__ = [
     "JoinOutcome",
     "JsonObject",
     "LivenessTimings",
+    "MediaPublisher",
     "ParticipantLimit",
     "Participation",
     "PresenceStatus",

@@ -93,6 +93,21 @@ class RoomMessage(BaseModel):
             exclude=frozenset(exclude),
         )
 
+    @property
+    def addressed(self) -> bool:
+        """Sent to named participants rather than to the whole room."""
+        return self.recipients is not None
+
+    @property
+    def kind(self) -> str | None:
+        """The event's tag (``payload.message``)."""
+        value = self.field("message")
+        return value if isinstance(value, str) else None
+
+    def field(self, name: str) -> JsonValue:
+        """A top-level field of the payload (``None`` when absent)."""
+        return self.payload.get(name) if isinstance(self.payload, dict) else None
+
     def is_for(self, participant_id: UUID | None) -> bool:
         """Whether a subscriber for ``participant_id`` (``None``: observer) gets it."""
         if participant_id is None:

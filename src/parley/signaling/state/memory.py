@@ -13,7 +13,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final, Generic, TypeVar
@@ -23,6 +23,7 @@ from pydantic import JsonValue
 
 from parley.signaling.messages.chat import StoredMessage
 from parley.signaling.messages.common import (
+    MediaSessionType,
     ParticipationKind,
     Role,
     WaitingRoomState,
@@ -38,6 +39,7 @@ from parley.signaling.state.base import (
     Departure,
     JoinOutcome,
     JsonObject,
+    MediaPublisher,
     ParticipantLimit,
     PresenceStatus,
     ResumptionData,
@@ -128,6 +130,9 @@ class _Room:
     banned: set[UUID] = field(default_factory=set)
     chat: list[StoredMessage] = field(default_factory=list)
     private_chat: list[StoredMessage] = field(default_factory=list)
+    media_publishers: dict[tuple[UUID, MediaSessionType], MediaPublisher] = field(
+        default_factory=dict
+    )
     closes_at: datetime | None = None
 
     def is_full_for(self, participant_id: UUID, limit: ParticipantLimit) -> bool:
@@ -167,6 +172,7 @@ class MemorySignalingState(SignalingState):
         self._locks: _ExpiringStore[str] = _ExpiringStore(clock)
         self._bypasses: _ExpiringStore[bool] = _ExpiringStore(clock)
         self._rooms: dict[UUID, _Room] = {}
+        self._media_loads: dict[str, int] = {}
         self._subscriptions: dict[UUID, set[Subscription]] = {}
         self._purger: asyncio.Task[None] | None = None
 
@@ -493,6 +499,38 @@ class MemorySignalingState(SignalingState):
         if room is None:
             return []
         return [m for m in room.private_chat if _involves(m, participant_id)]
+
+    # Media
+
+    async def put_media_publisher(
+        self,
+        room_id: UUID,
+        participant_id: UUID,
+        kind: MediaSessionType,
+        publisher: MediaPublisher,
+    ) -> None:
+        self._room(room_id).media_publishers[participant_id, kind] = publisher
+
+    async def get_media_publisher(
+        self, room_id: UUID, participant_id: UUID, kind: MediaSessionType
+    ) -> MediaPublisher | None:
+        room = self._rooms.get(room_id)
+        return (
+            None if room is None else room.media_publishers.get((participant_id, kind))
+        )
+
+    async def delete_media_publisher(
+        self, room_id: UUID, participant_id: UUID, kind: MediaSessionType
+    ) -> None:
+        room = self._rooms.get(room_id)
+        if room is not None:
+            room.media_publishers.pop((participant_id, kind), None)
+
+    async def get_media_server_loads(self, servers: Sequence[str]) -> dict[str, int]:
+        return {server: self._media_loads.get(server, 0) for server in servers}
+
+    async def adjust_media_server_load(self, server: str, delta: int) -> None:
+        self._media_loads[server] = max(0, self._media_loads.get(server, 0) + delta)
 
     # Room lifecycle
 

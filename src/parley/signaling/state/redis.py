@@ -19,12 +19,14 @@ canonical UUID strings; JSON values are UTF-8 text)::
     P room:<room>:private_chat             list     private StoredMessage JSON, newest first
     P room:<room>:sequence                 string   counter ordering joins and arrivals
     P room:<room>:closes_at                string   RFC 3339 end of the session (tariff time limit)
+    P room:<room>:media_publishers         hash     "<pid>/<video|screen>" -> MediaPublisher JSON
     P room:<room>:messages                 channel  fan-out of RoomMessage JSON
     P instances                            set      instance ids that may own participants
     P instance:<id>:alive                  string   heartbeat, PX heartbeat_ttl
     P instance:<id>:participants           set      "<room>/<pid>" attached through it
     P instance:<id>:messages               channel  keeps the pub/sub connection subscribed
     P sweeper:lock                         string   held by the instance sweeping dead ones
+    P media:load                           hash     Janus server URL -> streams published on it
 
 Every ``room:<room>:*`` key is deleted together when the last attached
 participant leaves (inside the same Lua script, so a join cannot interleave).
@@ -55,7 +57,14 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import (
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from datetime import datetime
 from typing import Any, Final, ParamSpec, TypeVar
 from uuid import UUID
@@ -68,6 +77,7 @@ from redis.backoff import ExponentialBackoff, NoBackoff
 from parley.signaling.messages import control, moderation
 from parley.signaling.messages.chat import StoredMessage
 from parley.signaling.messages.common import (
+    MediaSessionType,
     ParticipationKind,
     WaitingRoomState,
     format_timestamp,
@@ -85,6 +95,7 @@ from parley.signaling.state.base import (
     JoinOutcome,
     JsonObject,
     LivenessTimings,
+    MediaPublisher,
     ParticipantLimit,
     PresenceStatus,
     ResumptionData,
@@ -176,6 +187,7 @@ class _Keys:
         self.prefix = prefix
         self.instances = f"{prefix}instances"
         self.sweeper_lock = f"{prefix}sweeper:lock"
+        self.media_load = f"{prefix}media:load"
 
     def ticket(self, ticket: str) -> str:
         return f"{self.prefix}ticket:{ticket}"
@@ -270,6 +282,7 @@ class RedisSignalingState(SignalingState):
                 "FORGET_INSTANCE",
                 "REFRESH_IF_OWNER",
                 "DELETE_IF_OWNER",
+                "ADJUST_LOAD",
             )
         }
         self._tasks: list[asyncio.Task[None]] = []
@@ -835,6 +848,53 @@ class RedisSignalingState(SignalingState):
         messages = (StoredMessage.model_validate_json(item) for item in raw)
         pid = str(participant_id)
         return [m for m in messages if m.source == participant_id or m.target == pid]
+
+    # Media
+
+    @_unavailable_on_failure
+    async def put_media_publisher(
+        self,
+        room_id: UUID,
+        participant_id: UUID,
+        kind: MediaSessionType,
+        publisher: MediaPublisher,
+    ) -> None:
+        await self._client.hset(
+            self._keys.room(room_id, "media_publishers"),
+            f"{participant_id}/{kind}",
+            publisher.model_dump_json(),
+        )
+
+    @_unavailable_on_failure
+    async def get_media_publisher(
+        self, room_id: UUID, participant_id: UUID, kind: MediaSessionType
+    ) -> MediaPublisher | None:
+        raw = await self._client.hget(
+            self._keys.room(room_id, "media_publishers"), f"{participant_id}/{kind}"
+        )
+        return None if raw is None else MediaPublisher.model_validate_json(raw)
+
+    @_unavailable_on_failure
+    async def delete_media_publisher(
+        self, room_id: UUID, participant_id: UUID, kind: MediaSessionType
+    ) -> None:
+        await self._client.hdel(
+            self._keys.room(room_id, "media_publishers"), f"{participant_id}/{kind}"
+        )
+
+    @_unavailable_on_failure
+    async def get_media_server_loads(self, servers: Sequence[str]) -> dict[str, int]:
+        if not servers:
+            return {}
+        values = await self._client.hmget(self._keys.media_load, list(servers))
+        return {
+            server: max(0, int(value)) if value is not None else 0
+            for server, value in zip(servers, values, strict=True)
+        }
+
+    @_unavailable_on_failure
+    async def adjust_media_server_load(self, server: str, delta: int) -> None:
+        await self._run("ADJUST_LOAD", [server, delta], keys=[self._keys.media_load])
 
     # Room lifecycle
 

@@ -32,7 +32,7 @@ local function teardown(room)
     room_key(room, 'waiting_control'), room_key(room, 'flags'),
     room_key(room, 'banned'), room_key(room, 'chat'),
     room_key(room, 'private_chat'), room_key(room, 'sequence'),
-    room_key(room, 'closes_at'))
+    room_key(room, 'closes_at'), room_key(room, 'media_publishers'))
 end
 
 -- Whether the room is full for `pid` (ARGV-style strings: limit, waived '1'/'0').
@@ -281,4 +281,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
+"""
+
+ADJUST_LOAD: Final = r"""
+-- KEYS[1]: load hash; ARGV: server, delta. Never below zero.
+local load = redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+if load < 0 then
+  redis.call('HSET', KEYS[1], ARGV[1], 0)
+  return 0
+end
+return load
 """
