@@ -37,7 +37,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _serve_with(args: argparse.Namespace, settings: Settings, workers: int) -> int:
-    from parley import metrics, migrate, preflight, server
+    from parley import metrics, migrate, server
     from parley.auth.local_issuer import load_or_create_key
     from parley.tariffs.config import TariffCatalogue
 
@@ -52,16 +52,21 @@ def _serve_with(args: argparse.Namespace, settings: Settings, workers: int) -> i
             "so a ticket from one worker fails on another; set PARLEY_REDIS_URL",
             workers,
         )
-    try:
-        preflight.check_dependencies(settings)
-    except preflight.DependencyUnreachable as exc:
-        print(f"parley: {exc}", file=sys.stderr)
+    if not _dependencies_reachable(settings, redis=True):
         return EXIT_UNAVAILABLE
     if settings.auto_migrate:
         migrate.upgrade(settings.database_url)
     if settings.uses_local_issuer:
         load_or_create_key(settings.data_dir)  # once, before workers race to create it
-    listener = metrics.start_listener(settings)
+    try:
+        listener = metrics.start_listener(settings)
+    except OSError as exc:
+        print(
+            f"parley: cannot serve metrics on {settings.metrics_address}: "
+            f"{exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return server.STARTUP_FAILURE
     try:
         return server.run(settings, host=host, port=port, workers=workers)
     finally:
@@ -69,15 +74,23 @@ def _serve_with(args: argparse.Namespace, settings: Settings, workers: int) -> i
             listener[0].shutdown()
 
 
-def _db(args: argparse.Namespace, settings: Settings) -> int:
-    from parley import migrate, preflight
+def _dependencies_reachable(settings: Settings, *, redis: bool) -> bool:
+    """Whether the database (and Redis) answer; one line on stderr if not."""
+    from parley import preflight
 
     try:
-        preflight.check_dependencies(settings, redis=False)
+        preflight.check_dependencies(settings, redis=redis)
     except preflight.DependencyUnreachable as exc:
         print(f"parley: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        return False
+    return True
 
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from parley import migrate
+
+    if not _dependencies_reachable(settings, redis=False):
+        return EXIT_UNAVAILABLE
     if args.action == "upgrade":
         migrate.upgrade(settings.database_url, args.revision or "head")
     elif args.action == "downgrade":

@@ -103,6 +103,8 @@ def route_template(scope: Scope) -> str:
     known = _templates.get(id(route))
     if known is not None and known[0]() is route:
         return known[1]
+    for key in [key for key, (ref, _) in _templates.items() if ref() is None]:
+        del _templates[key]  # routes of apps that are gone
     for context in iter_route_contexts(scope["app"].routes):
         if context.path is not None:
             original = context.original_route
@@ -165,17 +167,18 @@ class RequestObserver:
             await self.app(scope, receive, send)
 
     async def _observe_http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = time.perf_counter()
+        arrived = time.perf_counter()
         request_id = _request_id(scope["headers"])
         header = (REQUEST_ID_HEADER, request_id.encode())
         request_token = REQUEST_ID.set(request_id)
         user_token = USER_ID.set(None)
         status = 500  # unless a response starts: the app raised
+        responding = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responding
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, responding = message["status"], True
                 headers = list(message.get("headers", ()))
                 if not any(name.lower() == REQUEST_ID_HEADER for name, _ in headers):
                     headers.append(header)
@@ -187,13 +190,13 @@ class RequestObserver:
         except asyncio.CancelledError:
             # The server stopping cut the request off (PARLEY_SHUTDOWN_GRACE_SECONDS):
             # a client may try again elsewhere, which a 500 would not tell it.
-            if status == 500:
+            if not responding:
                 await _send_error(send_with_id, 503, *_SHUTTING_DOWN)
             raise
         finally:
             if scope.get(TIMED_OUT_KEY):
                 status = 408
-            self._finish_http(scope, status, time.perf_counter() - started)
+            self._finish_http(scope, status, time.perf_counter() - arrived)
             USER_ID.reset(user_token)
             REQUEST_ID.reset(request_token)
 

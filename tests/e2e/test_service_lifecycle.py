@@ -91,6 +91,27 @@ def test_an_unreachable_redis_stops_start_up_with_one_line(tmp_path: Path) -> No
     assert "hunter2" not in result.stderr
 
 
+def test_a_metrics_address_in_use_stops_start_up_with_one_line(
+    tmp_path: Path,
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_parley(
+            tmp_path,
+            "serve",
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'parley.db'}",
+            metrics_address=f"127.0.0.1:{port}",
+        )
+    assert result.returncode == 3
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == (
+        f"parley: cannot serve metrics on 127.0.0.1:{port}: Address already in use"
+    ), result.stderr
+    assert "Traceback" not in result.stderr
+
+
 # SIGTERM
 
 
