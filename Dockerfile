@@ -17,5 +17,5 @@ RUN pip install --no-cache-dir -e . \
 USER parley
 EXPOSE 11311
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
-    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:11311/health').status != 200)"
+    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:11311/health/ready').status != 200)"
 CMD ["parley", "serve"]

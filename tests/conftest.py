@@ -9,6 +9,9 @@ per-run database from (default postgresql+asyncpg://postgres@127.0.0.1:5432/test
 from __future__ import annotations
 
 import asyncio
+import io
+import json
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -30,9 +33,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from parley import migrate
 from parley.config import Settings
 from parley.db import Database, create_engine
+from parley.logs import ACCESS_LOGGER, ContextFilter, JsonFormatter, logging_config
 from parley.main import create_app
 from parley.wiring import wire
 from tests.oidc_issuer import TestIssuer
+from tests.redis_process import RedisProcess
 
 T = TypeVar("T")
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -287,3 +292,56 @@ def project_root() -> Path:
 def wired() -> None:
     """Services called without an app get the hooks ``create_app`` wires."""
     wire()
+
+
+class CapturedLogs:
+    """Every log record of a test, written by Parley's JSON formatter."""
+
+    def __init__(self) -> None:
+        self.stream = io.StringIO()
+
+    def text(self) -> str:
+        return self.stream.getvalue()
+
+    def records(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.text().splitlines() if line]
+
+    def access(self) -> list[dict[str, Any]]:
+        """The one line per request (and websocket session)."""
+        return [line for line in self.records() if line["logger"] == ACCESS_LOGGER]
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[CapturedLogs]:
+    """Log records as `PARLEY_LOG_FORMAT=json PARLEY_LOG_LEVEL=debug` writes them.
+
+    The levels are those of parley.logs.logging_config; the handler is added
+    beside pytest's own rather than replacing it.
+    """
+    captured = CapturedLogs()
+    handler = logging.StreamHandler(captured.stream)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter())
+    config = logging_config(Settings(log_level="debug", log_format="json"))
+    levels = {"": config["root"]["level"]} | {
+        name: logger["level"] for name, logger in config["loggers"].items()
+    }
+    previous = {name: logging.getLogger(name).level for name in levels}
+    root = logging.getLogger()
+    root.addHandler(handler)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    try:
+        yield captured
+    finally:
+        root.removeHandler(handler)
+        for name, level in previous.items():
+            logging.getLogger(name).setLevel(level)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A redis-server for this test alone (it may restart it)."""
+    server = RedisProcess(tmp_path).start()
+    yield server
+    server.stop()

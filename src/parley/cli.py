@@ -5,27 +5,45 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import Final
 
 from parley.config import Settings, SettingsError, load_settings
 
 OPENAPI_PATH = Path("openapi/openapi.json")
+MULTIPROCESS_DIR_VARIABLE: Final = "PROMETHEUS_MULTIPROC_DIR"
+EXIT_SETTINGS: Final = 2
+EXIT_UNAVAILABLE: Final = 69
+"""A dependency (database, Redis) is unreachable (sysexits.h EX_UNAVAILABLE)."""
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    workers = args.workers or settings.workers
+    # Before anything imports prometheus_client, which reads it once: workers
+    # share their metrics through files in this directory (parley.metrics).
+    metrics_dir = tempfile.mkdtemp(prefix="parley-metrics-") if workers > 1 else None
+    if metrics_dir is None:
+        os.environ.pop(MULTIPROCESS_DIR_VARIABLE, None)
+    else:
+        os.environ[MULTIPROCESS_DIR_VARIABLE] = metrics_dir
+    try:
+        return _serve_with(args, settings, workers)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
-    from parley import migrate
+
+def _serve_with(args: argparse.Namespace, settings: Settings, workers: int) -> int:
+    from parley import metrics, migrate, server
     from parley.auth.local_issuer import load_or_create_key
-    from parley.server import websocket_options
     from parley.tariffs.config import TariffCatalogue
 
     TariffCatalogue.from_settings(settings)  # a bad tariffs file stops start-up here
     host = args.host or settings.host
     port = args.port or settings.port
-    workers = args.workers or settings.workers
     # Workers re-read the environment (uvicorn --factory); pass the flags through it.
     os.environ["PARLEY_HOST"], os.environ["PARLEY_PORT"] = host, str(port)
     if workers > 1 and settings.redis_url is None:
@@ -34,26 +52,45 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             "so a ticket from one worker fails on another; set PARLEY_REDIS_URL",
             workers,
         )
+    if not _dependencies_reachable(settings, redis=True):
+        return EXIT_UNAVAILABLE
     if settings.auto_migrate:
         migrate.upgrade(settings.database_url)
     if settings.uses_local_issuer:
         load_or_create_key(settings.data_dir)  # once, before workers race to create it
-    uvicorn.run(
-        "parley.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
-        timeout_graceful_shutdown=10,
-        **websocket_options(settings),
-    )
-    return 0
+    try:
+        listener = metrics.start_listener(settings)
+    except OSError as exc:
+        print(
+            f"parley: cannot serve metrics on {settings.metrics_address}: "
+            f"{exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return server.STARTUP_FAILURE
+    try:
+        return server.run(settings, host=host, port=port, workers=workers)
+    finally:
+        if listener is not None:
+            listener[0].shutdown()
+
+
+def _dependencies_reachable(settings: Settings, *, redis: bool) -> bool:
+    """Whether the database (and Redis) answer; one line on stderr if not."""
+    from parley import preflight
+
+    try:
+        preflight.check_dependencies(settings, redis=redis)
+    except preflight.DependencyUnreachable as exc:
+        print(f"parley: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
     from parley import migrate
 
+    if not _dependencies_reachable(settings, redis=False):
+        return EXIT_UNAVAILABLE
     if args.action == "upgrade":
         migrate.upgrade(settings.database_url, args.revision or "head")
     elif args.action == "downgrade":
@@ -245,18 +282,16 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings()
     except SettingsError as exc:
         print(f"parley: {exc}", file=sys.stderr)
-        return 2
-    logging.basicConfig(
-        level=settings.log_level.upper() if settings.log_level != "trace" else "DEBUG",
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        return EXIT_SETTINGS
+    from parley import logs
+
+    logs.configure(settings)
     handler = args.handler
     try:
         return int(handler(args, settings))
     except SettingsError as exc:
         print(f"parley: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_SETTINGS
 
 
 if __name__ == "__main__":

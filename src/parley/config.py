@@ -6,6 +6,7 @@ import json
 import re
 from email.utils import getaddresses
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -148,6 +149,15 @@ class Settings(BaseSettings):
     ws_ping_interval_seconds: Annotated[float, Field(gt=0, le=300)] = 15.0
     ws_ping_timeout_seconds: Annotated[float, Field(gt=0, le=300)] = 20.0
     bench_endpoints: bool = False
+    max_body_bytes: Annotated[int, Field(ge=1024, le=1_073_741_824)] = 1_048_576
+    request_header_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 10.0
+    request_body_timeout_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    trusted_proxies: str = ""
+    shutdown_grace_seconds: Annotated[int, Field(ge=1, le=3600)] = 10
+    log_format: Literal["text", "json"] = "text"
+    access_log: bool = True
+    metrics_token: SecretStr | None = None
+    metrics_address: str | None = None
     api_token_key_file: Path | None = None
     api_token_default_ttl_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 86_400
     api_token_max_ttl_seconds: Annotated[int, Field(ge=60, le=31_536_000)] = 2_592_000
@@ -256,6 +266,8 @@ class Settings(BaseSettings):
         "tariffs_file",
         "api_token_key_file",
         "jitsi_auth_token",
+        "metrics_token",
+        "metrics_address",
         "jitsi_sip_domain",
         "smtp_host",
         "smtp_port",
@@ -373,6 +385,25 @@ class Settings(BaseSettings):
             raise ValueError("must be an HTTP header name")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        for item in _split_list(value):
+            try:
+                ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an IP address or network (e.g. 10.0.0.0/8)"
+                ) from None
+        return value
+
+    @field_validator("metrics_address")
+    @classmethod
+    def _host_and_port(cls, value: str | None) -> str | None:
+        if value is not None:
+            split_host_port(value)
+        return value
+
     @field_validator("jitsi_sip_domain")
     @classmethod
     def _sip_domain(cls, value: str | None) -> str | None:
@@ -380,7 +411,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a host name like sip.example.com (port optional)")
         return value
 
-    @field_validator("jitsi_auth_token")
+    @field_validator("jitsi_auth_token", "metrics_token")
     @classmethod
     def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
@@ -451,6 +482,20 @@ class Settings(BaseSettings):
     def stun_uri_list(self) -> list[str]:
         """The configured STUN URIs (``stun:``/``stuns:``), in order."""
         return _split_list(self.stun_uris)
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """Addresses and networks whose X-Forwarded-For/-Proto headers are believed."""
+        return _split_list(self.trusted_proxies)
+
+    @property
+    def metrics_listener(self) -> tuple[str, int] | None:
+        """(host, port) of the separate metrics listener, if one is configured."""
+        return (
+            None
+            if self.metrics_address is None
+            else split_host_port(self.metrics_address)
+        )
 
     @property
     def media_enabled(self) -> bool:
@@ -526,6 +571,16 @@ def parse_mail_address(value: str) -> tuple[str, str]:
     except EmailNotValidError:
         raise ValueError("must be an e-mail address, optionally with a name") from None
     return name, address
+
+
+def split_host_port(value: str) -> tuple[str, int]:
+    """``host:port`` or ``[v6 address]:port`` as (host, port); ValueError otherwise."""
+    host, separator, port = value.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not separator or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:9464")
+    return host, int(port)
 
 
 def _split_list(value: str) -> list[str]:

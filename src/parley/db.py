@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry, NullPool
 
+from parley import metrics
 from parley.config import Settings
 
 NAMING_CONVENTION = {
@@ -99,6 +100,33 @@ def _enable_sqlite_transactions(engine: AsyncEngine, *, foreign_keys: bool) -> N
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class ObservedPool(AsyncAdaptedQueuePool):
+    """The async queue pool, counting callers waiting for a connection (metrics).
+
+    SQLAlchemy has an event for a connection handed out, none for a caller
+    starting to wait for one: ``_do_get`` is where the waiting happens.
+    """
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        metrics.DB_CONNECTIONS_WAITING.inc()
+        try:
+            return super()._do_get()
+        finally:
+            metrics.DB_CONNECTIONS_WAITING.dec()
+
+
+def _count_connections_in_use(engine: AsyncEngine) -> None:
+    pool = engine.sync_engine.pool
+
+    @event.listens_for(pool, "checkout")
+    def _checked_out(*_: Any) -> None:
+        metrics.DB_CONNECTIONS_IN_USE.inc()
+
+    @event.listens_for(pool, "checkin")
+    def _checked_in(*_: Any) -> None:
+        metrics.DB_CONNECTIONS_IN_USE.dec()
+
+
 def create_engine(
     settings: Settings, *, pooled: bool = True, foreign_keys: bool = True
 ) -> AsyncEngine:
@@ -108,19 +136,29 @@ def create_engine(
     enforcement on, dropping the old table would cascade-delete rows that refer to it.
     """
     url = settings.database_url
+    # Statement parameters (passwords, PINs, codes) never appear in error messages.
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url,
+            poolclass=ObservedPool,
+            hide_parameters=True,
+            connect_args={"timeout": 30},
+        )
         _enable_sqlite_transactions(engine, foreign_keys=foreign_keys)
-        return engine
-    if not pooled:
-        return create_async_engine(url, poolclass=NullPool)
-    return create_async_engine(
-        url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_max_overflow,
-        pool_timeout=10,
-        connect_args={"timeout": 10, "command_timeout": 60},
-    )
+    elif not pooled:
+        return create_async_engine(url, poolclass=NullPool, hide_parameters=True)
+    else:
+        engine = create_async_engine(
+            url,
+            poolclass=ObservedPool,
+            hide_parameters=True,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=10,
+            connect_args={"timeout": 10, "command_timeout": 60},
+        )
+    _count_connections_in_use(engine)
+    return engine
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 Error `code` strings are API: snake_case, never renamed. Codes in use:
 bad_request, invalid_json, invalid_content_type, unauthorized, invalid_claims,
 forbidden, not_found, method_not_allowed, conflict, validation_failed,
-query_too_short, service_unavailable, internal_server_error, plus the domain
-codes declared by AppError subclasses in each package.
+query_too_short, service_unavailable, internal_server_error, payload_overflow
+(413, parley.middleware), request_timeout (408), uri_too_long (414) and
+request_header_fields_too_large (431) (the last three from parley.server),
+plus the domain codes declared by AppError subclasses in each package.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, Stateme
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from parley import metrics
+from parley.middleware import route_template
 from parley.signaling.state.errors import StateUnavailable
 
 logger = logging.getLogger(__name__)
@@ -48,6 +52,9 @@ class AppError(Exception):
     status_code: ClassVar[int] = 500
     code: ClassVar[str] = "internal_server_error"
     default_message: ClassVar[str] = "An internal server error occurred"
+    login_failure: ClassVar[str | None] = None
+    """Set on errors meaning "the presented credential is wrong": the kind
+    counted in the ``parley_login_failures`` metric."""
 
     def __init__(
         self,
@@ -128,7 +135,8 @@ class ServiceUnavailable(AppError):
 def _where(request: Request) -> str:
     # Websocket routes reach these handlers too (errors before the upgrade): no method.
     method = request.scope.get("method", "WEBSOCKET")
-    return f"{method} {request.url.path}"
+    # The route's template: a path can carry a secret (a feed token, an invite code).
+    return f"{method} {route_template(request.scope)}"
 
 
 def error_response(
@@ -192,8 +200,15 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, body)
 
 
+def count_login_failure(exc: AppError) -> None:
+    """Count an error meaning "wrong credential" (``AppError.login_failure``)."""
+    if exc.login_failure is not None:
+        metrics.LOGIN_FAILURES.labels(exc.login_failure).inc()
+
+
 async def _app_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
+    count_login_failure(exc)
     if exc.status_code >= 500:
         logger.warning("%s failed: %s", _where(request), exc.message)
     return error_response(exc.status_code, exc.body(), exc.headers)
@@ -230,12 +245,7 @@ async def _database_unavailable_handler(
 
 async def _state_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
     # Redis (signaling state) is down: sessions cannot start, the rest of the API works.
-    logger.error(
-        "signaling state unavailable during %s %s: %s",
-        request.method,
-        request.url.path,
-        exc,
-    )
+    logger.error("signaling state unavailable during %s: %s", _where(request), exc)
     return error_response(
         503, ServiceUnavailable("The signaling state store is unavailable").body()
     )

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from parley import __version__, input_guard
+from parley import __version__, input_guard, metrics
 from parley.apikeys.auth import ApiKeyTokens
 from parley.apikeys.router import router as apikeys_router
 from parley.apikeys.signing import TokenSigner
@@ -44,7 +45,8 @@ from parley.input_guard import refuse_nul_characters
 from parley.invites.router import router as invites_router
 from parley.mail import notify as mail_notify
 from parley.mail.worker import MailWorker
-from parley.middleware import RequestIdMiddleware
+from parley.metrics_router import router as metrics_router
+from parley.middleware import BodySizeLimit, RequestObserver
 from parley.openapi import install_openapi
 from parley.ratelimit import DialInLimits, create_failure_limiter
 from parley.recording.router import router as recording_router
@@ -127,6 +129,37 @@ def _configure_process(settings: Settings) -> AssetStorage:
     return configure_storage(settings)
 
 
+def _install_middleware(
+    app: FastAPI, settings: Settings, provider: Provider | None
+) -> None:
+    """The request pipeline; each one added wraps those before it.
+
+    From the outside in: forwarded headers (the client address everything
+    after it sees), the observer (request id, log line, metrics: it sees every
+    answer, preflights too), CORS (every preflight answered before routing;
+    parley.cors), the body limit.
+    """
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CorsPolicies,
+        api_origins=settings.cors_origin_list,
+        public_paths={
+            f"{settings.jitsi_prefix}/conferenceMapper",
+            f"{settings.jitsi_prefix}/phoneNumberList",
+        },
+        issuer_paths=ISSUER_CORS_PATHS if provider is not None else (),
+        issuer_origins=provider.client_origins() if provider is not None else (),
+    )
+    app.add_middleware(RequestObserver)
+    if settings.trusted_proxy_list:
+        # The one place the client address is decided (parley.ratelimit.client_address
+        # reads what it leaves in the scope); without trusted proxies the headers
+        # are ignored.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_list
+        )
+
+
 def create_app(
     settings: Settings | None = None,
     database: Database | None = None,
@@ -207,6 +240,7 @@ def create_app(
             await verifier.aclose()
             if provided is None:
                 await app.state.database.dispose()
+            metrics.forget_this_process()
 
     app = FastAPI(
         title="Parley",
@@ -225,24 +259,14 @@ def create_app(
     install_error_handlers(app)
     input_guard.install(app)
     install_openapi(app)
-    app.add_middleware(RequestIdMiddleware)
     provider = (
         Provider(issuer=local_issuer, settings=settings)
         if local_issuer is not None
         else None
     )
-    # Outermost, so every preflight is answered before routing (parley.cors).
-    app.add_middleware(
-        CorsPolicies,
-        api_origins=settings.cors_origin_list,
-        public_paths={
-            f"{settings.jitsi_prefix}/conferenceMapper",
-            f"{settings.jitsi_prefix}/phoneNumberList",
-        },
-        issuer_paths=ISSUER_CORS_PATHS if provider is not None else (),
-        issuer_origins=provider.client_origins() if provider is not None else (),
-    )
+    _install_middleware(app, settings, provider)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(api_v1_router())
     app.include_router(apikeys_router)
     app.include_router(reservations_router)

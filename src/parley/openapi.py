@@ -50,6 +50,11 @@ def install_openapi(app: FastAPI) -> None:
             "scheme": "bearer",
             "description": "The secret of a videsk API key (api-token)",
         }
+        schemes["MetricsToken"] = {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "PARLEY_METRICS_TOKEN",
+        }
         schema["security"] = [{"BearerAuth": []}]
         app.openapi_schema = schema
         return schema

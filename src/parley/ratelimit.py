@@ -24,6 +24,7 @@ from typing import Annotated, Final
 
 from fastapi import Depends, Request
 from redis.asyncio import Redis
+from starlette.requests import HTTPConnection
 
 from parley.config import Settings
 from parley.errors import AppError
@@ -204,8 +205,14 @@ def dial_in_source_key(address: str) -> str:
     return f"dial-in:source:{address}"
 
 
-def client_address(request: Request) -> str:
-    """The peer address as uvicorn reports it (it honours --proxy-headers settings)."""
+def client_address(request: HTTPConnection) -> str:
+    """The client's address: the one notion every limiter and log line uses.
+
+    The peer of the connection, or, when that peer is one of
+    PARLEY_TRUSTED_PROXIES, the address it reports in X-Forwarded-For (the app's
+    ProxyHeadersMiddleware rewrites the scope; see parley.main). Forwarded
+    headers from anyone else are ignored.
+    """
     return request.client.host if request.client is not None else "unknown"
 
 

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from state_helpers import receive, receive_none
+from tests.redis_process import RedisProcess
 
 from parley.signaling.messages import (
     ControlData,
@@ -29,10 +30,12 @@ from parley.signaling.state import (
     ParticipantLimit,
     Participation,
     PresenceStatus,
+    RedisSignalingState,
     ResumptionData,
     RoomFlag,
     RoomMessage,
     SignalingState,
+    StateUnavailable,
     TicketData,
     WaitingParticipant,
 )
@@ -889,3 +892,24 @@ async def test_published_message_becomes_the_same_frame_everywhere(
         control.Left.model_validate(message.payload),
     )
     await subscription.aclose()
+
+
+async def test_subscribing_right_after_a_redis_restart_reconnects(
+    own_redis: RedisProcess,
+) -> None:
+    state = RedisSignalingState(own_redis.url, key_prefix="restart:")
+    await state.start()
+    try:
+        before = await state.subscribe(uuid4(), participant_id=uuid4())
+        own_redis.restart()  # blocking: the pub/sub reader has not noticed yet
+        room = uuid4()
+        after = await state.subscribe(room, participant_id=uuid4())
+        message = RoomMessage.to_room(control.Left(id=uuid4()), timestamp=AT)
+        await state.publish(room, message)
+        assert await receive(after, within=5) == message
+        # What the old connection carried may be lost: its subscription ends.
+        with pytest.raises(StateUnavailable):
+            await receive(before, within=5)
+        await after.aclose()
+    finally:
+        await state.aclose()

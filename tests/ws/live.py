@@ -1,8 +1,9 @@
 """Real servers and real websocket clients for the signaling tests.
 
 Servers are uvicorn instances on loopback ports, run in the test's event loop
-with Parley's websocket options (1001 on shutdown, ping, frame limit). They
-commit for real into the run's database, so tests use unique users and rooms.
+with Parley's HTTP protocol (request deadlines and limits) and websocket
+options (1001 on shutdown, ping, frame limit). They commit for real into the
+run's database, so tests use unique users and rooms.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import base64
 import contextlib
 import json
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -24,7 +26,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from parley.config import Settings
-from parley.server import websocket_options
+from parley.server import http_protocol_for, websocket_options
 from parley.signaling.handshake import PROTOCOL
 from tests.oidc_issuer import TestIssuer
 
@@ -47,6 +49,11 @@ class LiveServer:
             log_config=None,
             lifespan="on",
             timeout_graceful_shutdown=5,
+            # As `parley serve` runs it (parley.server.server_options), but in
+            # this process and with these settings.
+            http=http_protocol_for(settings),
+            proxy_headers=False,
+            access_log=False,
             **websocket_options(settings),
         )
         self.app = app
@@ -221,8 +228,16 @@ class RawSocket:
         self.writer = writer
 
     @classmethod
-    async def connect(cls, port: int, ticket: str) -> RawSocket:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    async def connect(
+        cls, port: int, ticket: str, *, receive_buffer: int | None = None
+    ) -> RawSocket:
+        sock = socket.socket()
+        if receive_buffer is not None:
+            # Before connecting: the window the server may fill is this small.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+        reader, writer = await asyncio.open_connection(sock=sock)
         key = base64.b64encode(os.urandom(16)).decode()
         writer.write(
             (
@@ -254,6 +269,13 @@ class RawSocket:
         elif length == 127:
             length = int.from_bytes(await self.reader.readexactly(8))
         return first & 0x0F, await self.reader.readexactly(length)
+
+    async def read_until_close(self) -> int:
+        """Read every frame; the close frame's code."""
+        while True:
+            opcode, payload = await self.read_frame()
+            if opcode == 0x8:
+                return int.from_bytes(payload[:2])
 
     def close(self) -> None:
         self.writer.close()

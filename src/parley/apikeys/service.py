@@ -34,6 +34,7 @@ _LAST_USED_RESOLUTION = timedelta(minutes=1)
 class InvalidApiKey(Unauthorized):
     code = "invalid_api_key"
     default_message = "The API key is unknown or revoked"
+    login_failure = "api_key"
 
 
 class InvalidExp(BadRequest):

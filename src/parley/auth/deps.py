@@ -19,6 +19,7 @@ from parley.auth.errors import (
 from parley.auth.verifier import ExpiringCache, TokenVerifier
 from parley.db import Database, SessionDep
 from parley.instants import in_range
+from parley.logs import note_user
 from parley.users import service as users_service
 from parley.users.models import User
 
@@ -108,7 +109,9 @@ async def current_principal(request: Request) -> Principal:
     """The caller; state is read from the app directly to keep the hot path shallow."""
     state = request.app.state
     authenticator: Authenticator = state.authenticator
-    return await authenticator.principal_for(bearer_token(request), state.database)
+    principal = await authenticator.principal_for(bearer_token(request), state.database)
+    note_user(principal.user_id)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from parley.errors import AppError, BadRequest, ServiceUnavailable
 
 
@@ -19,6 +21,7 @@ class AuthenticationFailed(AppError):
     status_code = 401
     code = "unauthorized"
     default_message = "The access token is invalid"
+    login_failure: ClassVar[str | None] = "access_token"
     bearer_error: str | None = "invalid_token"
 
     def __init__(self, message: str | None = None) -> None:
@@ -28,6 +31,7 @@ class AuthenticationFailed(AppError):
 
 class MissingToken(AuthenticationFailed):
     default_message = "An access token is required"
+    login_failure = None  # nothing was presented
     bearer_error = None
 
 
@@ -43,6 +47,7 @@ class InvalidClaims(AuthenticationFailed):
 
 class MissingRole(AuthenticationFailed):
     default_message = "The token lacks the role this endpoint requires"
+    login_failure = None  # a valid token, without the permission
     bearer_error = "insufficient_scope"
 
 

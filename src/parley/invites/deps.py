@@ -29,6 +29,7 @@ INVITE_CODE_SECURITY: dict[str, Any] = {
 
 class InvalidInviteCode(AuthenticationFailed):
     default_message = "The invite code is invalid or expired"
+    login_failure = "invite_code"
 
 
 @dataclass(frozen=True)

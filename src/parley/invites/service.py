@@ -21,6 +21,12 @@ class InviteNotFound(NotFound):
     default_message = "The invite code could not be found"
 
 
+class UnusableInviteCode(InviteNotFound):
+    """An invite code presented as a credential is unknown, expired or revoked."""
+
+    login_failure = "invite_code"
+
+
 def parse_invite_code(text: str, *, field: str = "invite_code") -> uuid.UUID:
     """Invite codes are UUIDs; anything else is a 422 naming the field."""
     try:
@@ -165,7 +171,7 @@ async def verify_invite(session: AsyncSession, code: str) -> tuple[Invite, Room]
     """The usable invite and its room, or 404."""
     invite = await get_usable_invite(session, parse_invite_code(code))
     if invite is None:
-        raise InviteNotFound()
+        raise UnusableInviteCode()
     room = await session.get(Room, invite.room_id)
     if room is None:
         raise InviteNotFound()

@@ -169,17 +169,27 @@ async def claim_due(
     return list(rows)
 
 
-async def next_due_at(
+@dataclass(frozen=True, slots=True)
+class QueueSummary:
+    """Mail not yet delivered or given up, and when the next of it falls due."""
+
+    undelivered: int
+    next_due_at: datetime | None
+
+
+async def queue_summary(
     read_sessionmaker: async_sessionmaker[AsyncSession],
-) -> datetime | None:
-    """When the next pending or claimed mail falls due (None when there is none)."""
+) -> QueueSummary:
+    """How many mails are pending or being sent, and the earliest due time."""
     async with read_sessionmaker() as session:
-        due: datetime | None = await session.scalar(
-            select(func.min(OutboxMail.next_attempt_at)).where(
-                OutboxMail.status.in_(ACTIVE_STATUSES)
+        row = (
+            await session.execute(
+                select(func.count(), func.min(OutboxMail.next_attempt_at)).where(
+                    OutboxMail.status.in_(ACTIVE_STATUSES)
+                )
             )
-        )
-    return due
+        ).one()
+    return QueueSummary(undelivered=int(row[0]), next_due_at=row[1])
 
 
 @dataclass(frozen=True, slots=True)

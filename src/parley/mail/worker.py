@@ -1,7 +1,8 @@
 """The delivery worker: claims due outbox mail, sends it, records what happened.
 
 One runs in every Parley process with SMTP configured (started in the app's
-lifespan). It wakes when this process commits new mail, when the next retry
+lifespan; at shutdown it finishes the round it is in, within
+PARLEY_SHUTDOWN_GRACE_SECONDS). It wakes when this process commits new mail, when the next retry
 falls due, and at least every PARLEY_MAIL_POLL_SECONDS (mail queued by other
 instances, leases of dead workers). Failures back off exponentially with
 jitter; a mail refused with 5xx, or still failing after
@@ -14,8 +15,9 @@ import asyncio
 import logging
 import random
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from parley import metrics
 from parley.config import Settings
 from parley.db import Database, utcnow
 from parley.mail import outbox
@@ -28,8 +30,6 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 10
 # Never spin: a due row another worker holds locked is back in a moment.
 MIN_IDLE_SECONDS = 0.1
-# How long a stopping worker may finish its round before it is cancelled.
-STOP_GRACE_SECONDS = 5.0
 # How often sent and failed mail older than PARLEY_MAIL_KEEP_DAYS is deleted.
 PRUNE_INTERVAL_SECONDS = 3600.0
 
@@ -74,14 +74,20 @@ class MailWorker:
         self._task = asyncio.create_task(self._run(), name="parley-mail-worker")
 
     async def aclose(self) -> None:
-        """Stop after the current round (cancelled if it takes too long)."""
+        """Stop after the current round (cancelled if it outlasts the grace period).
+
+        A cancelled round's mails stay claimed until their lease ends, then
+        another worker sends them (at most once more: see ``run_round``).
+        """
         self._stopping = True
         if self._wakeup is not None:
             outbox.remove_wakeup(self._wakeup)
             self._wakeup.flag.set()
         if self._task is not None:
             try:
-                await asyncio.wait_for(self._task, STOP_GRACE_SECONDS)
+                await asyncio.wait_for(
+                    self._task, self._settings.shutdown_grace_seconds
+                )
             except TimeoutError:
                 logger.warning("mail worker cancelled in the middle of a round")
 
@@ -92,9 +98,12 @@ class MailWorker:
             self._wakeup.flag.clear()
             try:
                 await self._prune_when_due()
-                if await self.run_round():
+                handled = await self.run_round()
+                summary = await outbox.queue_summary(self._database.read_sessionmaker)
+                metrics.MAIL_OUTBOX_PENDING.set(summary.undelivered)
+                if handled:
                     continue
-                delay = await self._idle_seconds()
+                delay = self._idle_seconds(summary.next_due_at)
             except Exception:
                 # The worker outlives a database outage; the rows stay queued.
                 logger.exception("mail delivery round failed; retrying in %ss", poll)
@@ -124,10 +133,9 @@ class MailWorker:
             )
         return pruned
 
-    async def _idle_seconds(self) -> float:
+    def _idle_seconds(self, due: datetime | None) -> float:
         """Until the next retry falls due, at most one poll interval."""
         poll = self._settings.mail_poll_seconds
-        due = await outbox.next_due_at(self._database.read_sessionmaker)
         if due is None:
             return poll
         until_due = (due - utcnow()).total_seconds()
@@ -162,6 +170,7 @@ class MailWorker:
     def _result(self, mail: OutboxMail, delivery: Delivery) -> Result:
         if delivery.outcome == "sent":
             logger.info("mail %s sent to %s", mail.id, mail.recipient)
+            metrics.MAIL_DELIVERIES.labels("sent").inc()
             return Result(mail.id, mail.attempts, "sent")
         error = delivery.error or "unknown error"
         if (
@@ -175,6 +184,7 @@ class MailWorker:
             cap=self._settings.mail_retry_max_seconds,
             rng=self._rng,
         )
+        metrics.MAIL_DELIVERIES.labels("retry").inc()
         logger.warning(
             "mail %s to %s not sent (attempt %d, next in %.0fs): %s",
             mail.id,
@@ -192,6 +202,7 @@ class MailWorker:
         )
 
     def _failed(self, mail: OutboxMail, error: str) -> Result:
+        metrics.MAIL_DELIVERIES.labels("failed").inc()
         logger.error(
             "mail %s to %s failed after %d attempts: %s",
             mail.id,

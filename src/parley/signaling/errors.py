@@ -21,6 +21,7 @@ class NoBreakoutRooms(BadRequest):
 class WrongRoomPassword(Unauthorized):
     code = "wrong_room_password"
     default_message = "The room password is wrong"
+    login_failure = "room_password"
 
 
 class RoomIdMismatch(BadRequest):
@@ -36,3 +37,4 @@ class SessionRunning(BadRequest):
 class InvalidCredentials(BadRequest):
     code = "invalid_credentials"
     default_message = "The given call-in id and pin combination is not valid"
+    login_failure = "call_in"

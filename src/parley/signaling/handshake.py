@@ -38,6 +38,7 @@ class MissingTicket(Unauthorized):
 class InvalidTicket(Unauthorized):
     code = "invalid_ticket"
     default_message = f"Invalid or expired ticket. {_NEW_TICKET_HINT}"
+    login_failure = "signaling_ticket"
 
 
 class Handshake(NamedTuple):

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
+from collections import Counter
 from typing import Final, Protocol
 
+from parley import metrics
 from parley.config import Settings
 from parley.signaling import room_deletion
 from parley.signaling.context import Services
@@ -30,6 +33,9 @@ class Session(Protocol):
 
     finished: asyncio.Event
 
+    @property
+    def room_id(self) -> uuid.UUID: ...
+
     def request_close(self, code: int) -> None: ...
 
 
@@ -47,6 +53,8 @@ class SignalingHub:
         self._owns_state = owns_state
         self.services = services or Services()
         self._runners: set[Session] = set()
+        # Sessions per room on this process (the parley_signaling_rooms metric).
+        self._rooms: Counter[uuid.UUID] = Counter()
         self._closing = False
 
     @classmethod
@@ -79,9 +87,18 @@ class SignalingHub:
 
     def register(self, runner: Session) -> None:
         self._runners.add(runner)
+        self._rooms[runner.room_id] += 1
+        if self._rooms[runner.room_id] == 1:
+            metrics.SIGNALING_ROOMS.inc()
 
     def unregister(self, runner: Session) -> None:
+        if runner not in self._runners:
+            return
         self._runners.discard(runner)
+        self._rooms[runner.room_id] -= 1
+        if self._rooms[runner.room_id] == 0:
+            del self._rooms[runner.room_id]
+            metrics.SIGNALING_ROOMS.dec()
 
     async def start(self) -> None:
         if self._owns_state:

@@ -28,7 +28,14 @@ from parley.auth.deps import (
 )
 from parley.config import Settings
 from parley.db import Database, SessionDep
-from parley.errors import AppError, BadRequest, ErrorBody, ServiceUnavailable
+from parley.errors import (
+    AppError,
+    BadRequest,
+    ErrorBody,
+    ServiceUnavailable,
+    count_login_failure,
+)
+from parley.logs import note_user
 from parley.ratelimit import DialInLimitsDep, FailureLimiterDep, client_address
 from parley.rooms.deps import RoomIdPath
 from parley.signaling import start
@@ -219,6 +226,7 @@ async def signaling_session(websocket: WebSocket) -> None:
     try:
         admission, lock_token = await _admit(websocket, hub)
     except AppError as exc:
+        count_login_failure(exc)
         logger.info("signaling handshake refused: %s %s", exc.code, exc.message)
         await _deny(websocket, exc.status_code, exc.body(), exc.headers)
         return
@@ -231,6 +239,8 @@ async def signaling_session(websocket: WebSocket) -> None:
         body = {"code": "internal_server_error", "message": "An error occurred"}
         await _deny(websocket, 500, body)
         return
+    if admission.user_id is not None:
+        note_user(admission.user_id)  # in the session's log lines
     await Runner(websocket, hub, admission, lock_token).run()
 
 

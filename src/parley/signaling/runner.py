@@ -87,6 +87,8 @@ LEAVE_ATTEMPTS: Final = 3
 
 CLOSE_NORMAL: Final = 1000
 CLOSE_GOING_AWAY: Final = 1001
+CLOSE_POLICY_VIOLATION: Final = 1008
+"""A client that cannot keep up with its room (RFC 6455 7.4.1: a policy close)."""
 CLOSE_INTERNAL_ERROR: Final = 1011
 CLOSE_TOO_BIG: Final = 1009
 
@@ -341,7 +343,13 @@ class Runner:
         try:
             async for message in subscription:
                 await self._inbox.put(message)
-        except (StateUnavailable, SubscriptionOverflow) as exc:
+        except SubscriptionOverflow as exc:
+            # The client's fault, not the server's: it does not read its frames.
+            logger.warning(
+                "participant %s: too far behind, closing: %s", self.name, exc
+            )
+            self.request_close(CLOSE_POLICY_VIOLATION)
+        except StateUnavailable as exc:
             logger.warning("participant %s: fan-out ended: %s", self.name, exc)
             self.request_close(CLOSE_INTERNAL_ERROR)
 
@@ -363,7 +371,7 @@ class Runner:
                 await self.websocket.send_text(text)
         except TimeoutError:
             logger.info("participant %s: client too slow, closing", self.name)
-            self.request_close(CLOSE_GOING_AWAY)
+            self.request_close(CLOSE_POLICY_VIOLATION)
         except (OSError, RuntimeError, WebSocketDisconnect):
             self._disconnected = True
             self.request_close(CLOSE_NORMAL)

@@ -151,7 +151,7 @@ async def start_as_guest(
     code = invites_service.parse_invite_code(body.invite_code)
     invite = await invites_service.get_usable_invite(session, code)
     if invite is None:
-        raise invites_service.InviteNotFound()
+        raise invites_service.UnusableInviteCode()
     if invite.room_id != room_id:
         raise RoomIdMismatch()
     room = await rooms_service.get_room_or_raise(session, room_id)

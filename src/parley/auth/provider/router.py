@@ -31,6 +31,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from parley import metrics
 from parley.auth.deps import Authenticator, AuthenticatorDep, bearer_token
 from parley.auth.errors import AuthenticationFailed
 from parley.auth.provider import accounts, grants, pages
@@ -450,6 +451,7 @@ def provider_router(provider: Provider, limits: SignInLimits) -> APIRouter:
                 session, email=email, password=password, now=exchange.now
             )
         except accounts.WrongCredentials:
+            metrics.LOGIN_FAILURES.labels("password").inc()
             for key in keys:
                 await limiter.record_failure(key, limits.window_seconds)
             form.error = WRONG_CREDENTIALS

@@ -41,6 +41,7 @@ _STATE_ATTRIBUTE: Final = "easycalendar_rate_limit"
 
 class InvalidCredentials(Unauthorized):
     default_message = "Invalid or missing credentials"
+    login_failure = "api_key"
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message, headers=dict(_CHALLENGE))

@@ -51,6 +51,7 @@ MAPPING_MISSING = "No conference mapping was found"
 
 class ProsodyUnauthorized(Unauthorized):
     default_message = "The reservation API credentials are missing or wrong"
+    login_failure = "service_token"
 
 
 class InvalidConferenceRequest(BadRequest):

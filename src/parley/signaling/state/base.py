@@ -252,6 +252,9 @@ class SignalingState(ABC):
     ) -> None:
         await self.aclose()
 
+    async def ping(self) -> None:  # noqa: B027 - only a shared store can be away
+        """Raise StateUnavailable unless the store answers (readiness checks)."""
+
     # Tickets
 
     @abstractmethod

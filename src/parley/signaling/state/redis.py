@@ -71,8 +71,8 @@ from uuid import UUID
 
 from pydantic import JsonValue
 from redis.asyncio import BlockingConnectionPool, ConnectionPool, Redis
+from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
-from redis.retry import Retry
 
 from parley.signaling.messages import control, moderation
 from parley.signaling.messages.chat import StoredMessage
@@ -474,6 +474,10 @@ class RedisSignalingState(SignalingState):
             )
         if message is not None:
             await self.publish(room_id, message)
+
+    @_unavailable_on_failure
+    async def ping(self) -> None:
+        await self._client.ping()
 
     # Tickets
 

@@ -4,7 +4,9 @@ One connection per process subscribes each room channel while at least one
 local :class:`Subscription` wants it and dispatches incoming messages to
 them. Delivery is at most once; when the connection fails, every local
 subscription ends with :class:`StateUnavailable` rather than silently
-missing messages (see :mod:`.redis` for the reasoning).
+missing messages (see :mod:`.redis` for the reasoning). The next subscription
+opens a new connection, also when it is the one to find the old one dead
+(a Redis restart the reader has not noticed yet).
 """
 
 from __future__ import annotations
@@ -55,24 +57,45 @@ class PubSubHub:
         self._reader: asyncio.Task[None] | None = None
         self._subscribers: dict[str, set[Subscription]] = {}
         self._confirmations: dict[str, asyncio.Future[None]] = {}
+        self._subscribing: Subscription | None = None
         # Serialises (un)subscribe commands so each confirmation is unambiguous.
         self._lock = asyncio.Lock()
 
     async def add(self, channel: str, subscription: Subscription) -> None:
         async with self._lock:
-            pubsub = await self._connected()
-            subscribers = self._subscribers.get(channel)
-            if subscribers is not None:
-                subscribers.add(subscription)
-                return
-            # Registered before SUBSCRIBE: a message right after the
-            # confirmation must find its subscriber.
-            self._subscribers[channel] = {subscription}
+            reused = self._pubsub is not None
             try:
-                await self._subscribe(pubsub, channel)
-            except BaseException:
-                self._subscribers.pop(channel, None)
-                raise
+                await self._add(channel, subscription)
+            except (StateUnavailable, *UNAVAILABLE_ERRORS) as exc:
+                if not reused or being_cancelled():
+                    raise  # a new connection failed: Redis is really away
+                # The connection died before the reader noticed (Redis was
+                # restarted): its subscriptions lost messages and end; this
+                # one gets a new connection.
+                logger.warning("pub/sub connection lost, reconnecting: %s", exc)
+                self._fail_everything(
+                    StateUnavailable(f"pub/sub connection lost: {exc}")
+                )
+                await self._shut_down()
+                await self._add(channel, subscription)
+
+    async def _add(self, channel: str, subscription: Subscription) -> None:
+        pubsub = await self._connected()
+        subscribers = self._subscribers.get(channel)
+        if subscribers is not None:
+            subscribers.add(subscription)
+            return
+        # Registered before SUBSCRIBE: a message right after the
+        # confirmation must find its subscriber.
+        self._subscribers[channel] = {subscription}
+        self._subscribing = subscription
+        try:
+            await self._subscribe(pubsub, channel)
+        except BaseException:
+            self._subscribers.pop(channel, None)
+            raise
+        finally:
+            self._subscribing = None
 
     async def remove(self, channel: str, subscription: Subscription) -> None:
         async with self._lock:
@@ -195,7 +218,10 @@ class PubSubHub:
     def _fail_everything(self, error: StateUnavailable) -> None:
         for subscribers in self._subscribers.values():
             for subscription in subscribers:
-                subscription.fail(error)
+                # The one being subscribed hears of it from its SUBSCRIBE
+                # (and is subscribed again on a new connection).
+                if subscription is not self._subscribing:
+                    subscription.fail(error)
         self._subscribers.clear()
         for future in self._confirmations.values():
             if not future.done():
