@@ -15,6 +15,7 @@ from tests.api.easycalendar.helpers import make_key
 from tests.ws.live import Api, Peer
 
 ROOMS = "/vpaas/rooms"
+EXP_AHEAD_SECONDS = 6
 
 
 def iso(moment: datetime) -> str:
@@ -74,16 +75,15 @@ async def test_an_access_token_joins_the_room_as_a_guest(
 
 async def test_a_token_is_refused_after_exp(api: Api, videsk: dict[str, str]) -> None:
     now = datetime.now(UTC)
+    # Long enough for the first start to land inside the window on a loaded machine.
+    expires = now + timedelta(seconds=EXP_AHEAD_SECONDS)
     room = await new_room(
-        api,
-        videsk,
-        nbf=iso(now - timedelta(minutes=5)),
-        exp=iso(now + timedelta(seconds=2)),
+        api, videsk, nbf=iso(now - timedelta(minutes=5)), exp=iso(expires)
     )
     assert (await start(api, room["id"], room["accessToken"])).status_code == 200
 
     await asyncio.sleep(
-        max(0.0, (now + timedelta(seconds=2.2) - datetime.now(UTC)).total_seconds())
+        max(0.0, (expires + timedelta(seconds=0.2) - datetime.now(UTC)).total_seconds())
     )
     refused = await start(api, room["id"], room["accessToken"])
 
